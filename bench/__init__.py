@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: every ``bench/bench_*.py`` module's ``run()`` rows."""

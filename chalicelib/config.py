@@ -1,0 +1,108 @@
+"""Settings of the running stage, read from its environment.
+
+Nothing else in the code reads ``os.environ``: handlers, adapters and the local stack all
+ask for :func:`get_settings`. On AWS the names of the resources come from the
+CloudFormation stack (``infra/resources.yaml`` passes them to every function as
+environment variables); locally they default to ``<RESOURCE_PREFIX>-<suffix>``, the same
+names the local provisioner creates from the same template.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+#: Logical resource → (environment variable, name suffix). The suffix is what
+#: ``infra/resources.yaml`` appends to the stack name; tests check both agree.
+RESOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "uploads_bucket": ("UPLOADS_BUCKET", "uploads"),
+    "portal_bucket": ("PORTAL_BUCKET", "portal"),
+    "submissions_table": ("SUBMISSIONS_TABLE", "submissions"),
+    "records_table": ("RECORDS_TABLE", "records"),
+    "ingest_queue": ("INGEST_QUEUE", "ingest"),
+    "validation_queue": ("VALIDATION_QUEUE", "validation"),
+    "submission_queue": ("SUBMISSION_QUEUE", "submission"),
+    "harvest_queue": ("HARVEST_QUEUE", "harvest"),
+    "notifications_topic": ("NOTIFICATIONS_TOPIC", "notifications"),
+}
+
+#: The queues the handlers consume, keyed by pipeline step.
+QUEUES = ("ingest", "validation", "submission", "harvest")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a handler or adapter needs to know about where it runs."""
+
+    stage: str
+    prefix: str
+    region: str
+    #: ``None`` on AWS; the moto server's URL in the local stack and the tests.
+    endpoint_url: str | None
+    names: Mapping[str, str] = field(default_factory=dict)
+    log_level: str = "INFO"
+    #: Locally, handler logs go to this file instead of the terminal (None: stdout).
+    log_file: str | None = None
+    metrics_namespace: str = "IMAGEPool"
+    #: Largest upload a presigned URL accepts, in bytes.
+    max_upload_bytes: int = 500 * 1024 * 1024
+
+    def name(self, resource: str) -> str:
+        """The physical name of a logical resource (see :data:`RESOURCE_NAMES`)."""
+        return self.names[resource]
+
+    def queue_name(self, step: str) -> str:
+        """The SQS queue that feeds one pipeline step (``ingest``, ``validation``...)."""
+        return self.names[f"{step}_queue"]
+
+    def dlq_name(self, step: str) -> str:
+        """The dead-letter queue of a pipeline step."""
+        return f"{self.queue_name(step)}-dlq"
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build settings from an environment mapping (``os.environ`` in production)."""
+    stage = env.get("STAGE", "local")
+    prefix = env.get("RESOURCE_PREFIX", f"imagepool-{stage}")
+    names = {
+        key: env.get(var) or f"{prefix}-{suffix}"
+        for key, (var, suffix) in RESOURCE_NAMES.items()
+    }
+    return Settings(
+        stage=stage,
+        prefix=prefix,
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-west-1",
+        endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+        names=names,
+        log_level=env.get("LOG_LEVEL", "INFO"),
+        log_file=env.get("LOG_FILE") or None,
+        metrics_namespace=env.get("METRICS_NAMESPACE", "IMAGEPool"),
+        max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", str(500 * 1024 * 1024))),
+    )
+
+
+@lru_cache(maxsize=1)
+def _cached(key: tuple[tuple[str, str], ...]) -> Settings:
+    return settings_from(dict(key))
+
+
+def get_settings() -> Settings:
+    """The settings of the current environment.
+
+    Cached per environment content: the chalice test client changes the environment
+    around each call, and settings must follow it.
+    """
+    relevant = tuple(sorted(
+        (k, v) for k, v in os.environ.items()
+        if k in _RELEVANT_KEYS
+    ))
+    return _cached(relevant)
+
+
+_RELEVANT_KEYS = frozenset(
+    {"STAGE", "RESOURCE_PREFIX", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
+     "LOG_LEVEL", "LOG_FILE", "METRICS_NAMESPACE", "MAX_UPLOAD_BYTES"}
+    | {var for var, _ in RESOURCE_NAMES.values()}
+)

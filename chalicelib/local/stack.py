@@ -1,0 +1,192 @@
+"""``make run``: the whole system on this machine, on loopback, with demo data.
+
+Starts a moto server (the local AWS), creates the stack's resources from
+``infra/resources.yaml``, starts the event pump (S3 → SQS → handlers, queues, schedules)
+and the web server (API + portal on one URL), pushes the demo files through the real
+pipeline by uploading them to the uploads bucket, prints the URL, and stops everything it
+started on Ctrl-C. State and logs live under ``.local/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from chalicelib.local.paths import LOCAL_DIR, REPO_ROOT
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_TEAM = "demo-gene-bank"
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    """The environment variables ``.chalice/config.json`` gives a stage."""
+    doc = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    env = dict(doc.get("environment_variables") or {})
+    env.update((doc.get("stages", {}).get(stage) or {}).get("environment_variables") or {})
+    return {k: str(v) for k, v in env.items()}
+
+
+@dataclass
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    moto_port: int = 5000
+    state_dir: Path = LOCAL_DIR
+    demo: bool = True
+    stage: str = "local"
+    quiet: bool = False
+
+
+@dataclass
+class LocalStack:
+    """Every process and thread ``make run`` starts, so they can all be stopped."""
+
+    options: StackOptions
+    moto: Any = None
+    pump: Any = None
+    web: Any = None
+    app_module: ModuleType | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    def say(self, text: str) -> None:
+        if not self.options.quiet:
+            print(text, flush=True)
+
+    def start(self) -> str:
+        """Bring the stack up; returns the URL."""
+        from chalicelib.local.moto_server import FAKE_CREDENTIALS, start_moto
+        from chalicelib.local.ports import ensure_free
+
+        opts = self.options
+        opts.state_dir.mkdir(parents=True, exist_ok=True)
+        ensure_free(opts.port, "web server (API and portal)", "--port", opts.host)
+        self.moto = start_moto(opts.moto_port, opts.state_dir / "moto.log", opts.host)
+        self.say(f"local AWS (moto server) on {self.moto.url}")
+        self.say(f"handler logs (JSON): {opts.state_dir / 'handlers.log'}")
+        os.environ.update(stage_environment(opts.stage))
+        os.environ.update(FAKE_CREDENTIALS)
+        os.environ.update({"AWS_ENDPOINT_URL": self.moto.url, "AWS_DEFAULT_REGION": "eu-west-1",
+                           "AWS_REGION": "eu-west-1", "STAGE": opts.stage,
+                           "LOG_FILE": str(opts.state_dir / "handlers.log")})
+        from chalicelib.aws import client, reset_clients
+        from chalicelib.config import get_settings
+        from chalicelib.local.provision import provision
+
+        reset_clients()
+        settings = get_settings()
+        result = provision(lambda service: client(service), stack_name=settings.prefix,
+                           region=settings.region)
+        self.outputs = result.outputs
+        self.say(f"created {len(result.resources)} resources from infra/resources.yaml "
+                 f"({len(result.skipped)} have no local counterpart)")
+        for key, env in (("UserPoolId", "USER_POOL_ID"), ("UserPoolClientId",
+                                                            "USER_POOL_CLIENT_ID")):
+            if key in result.outputs:
+                os.environ[env] = result.outputs[key]
+
+        from chalicelib.local.pump import EventPump
+        from chalicelib.local.web import LocalWebServer
+
+        self.app_module = importlib.import_module("app")
+        self.pump = EventPump(self.app_module.app, self.app_module, client("sqs"), settings,
+                              log=None if opts.quiet else self._pump_log)
+        self.pump.start()
+        self.web = LocalWebServer(self.app_module.app, opts.host, opts.port, stage=opts.stage)
+        self.web.start()
+        state = {"url": self.web.url, "api": self.web.url + "api/", "moto": self.moto.url,
+                 "outputs": self.outputs, "pid": os.getpid()}
+        (opts.state_dir / "stack.json").write_text(json.dumps(state, indent=2))
+        if opts.demo:
+            self.push_demo()
+        return str(self.web.url)
+
+    def _pump_log(self, text: str) -> None:
+        print(f"  [pump] {text}", flush=True)
+
+    def push_demo(self) -> list[str]:
+        """Upload the demo files, one submission each, through the real pipeline."""
+        from chalicelib.aws import client
+        from chalicelib.config import get_settings
+
+        bucket = get_settings().name("uploads_bucket")
+        keys = []
+        files = [p for p in sorted(DEMO_DIR.iterdir())
+                 if p.is_file() and not p.name.startswith((".", "README"))]
+        for number, path in enumerate(files, start=1):
+            key = f"uploads/{DEMO_TEAM}/demo-{number}/{path.name}"
+            client("s3").upload_file(str(path), bucket, key)
+            keys.append(key)
+        self.say(f"uploaded {len(keys)} demo file(s) for team {DEMO_TEAM}")
+        return keys
+
+    def stop(self) -> None:
+        """Stop everything that was started, newest first."""
+        if self.web is not None:
+            self.web.stop()
+        if self.pump is not None:
+            self.pump.stop()
+        if self.moto is not None:
+            self.moto.stop()
+
+
+def parse_args(argv: list[str] | None) -> StackOptions:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.stack",
+                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--host", default=env.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env.get("PORT", "8000")),
+                        help="web server port (API and portal); env PORT")
+    parser.add_argument("--moto-port", type=int, default=int(env.get("MOTO_PORT", "5000")),
+                        help="moto server port (local AWS); env MOTO_PORT")
+    parser.add_argument("--state-dir", type=Path, default=LOCAL_DIR)
+    parser.add_argument("--no-demo", action="store_true", help="start without demo data")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    return StackOptions(host=args.host, port=args.port, moto_port=args.moto_port,
+                        state_dir=args.state_dir, demo=not args.no_demo, quiet=args.quiet)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from chalicelib.local.ports import PortBusy
+
+    options = parse_args(argv)
+    stack = LocalStack(options)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        url = stack.start()
+    except PortBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        stack.stop()
+        return 2
+    except Exception:
+        stack.stop()
+        raise
+    print(f"\nIMAGE Pool is running at {url}\n(API at {url}api/ ; Ctrl-C stops everything)\n",
+          flush=True)
+    try:
+        while not stopping.is_set():
+            time.sleep(0.2)
+    finally:
+        print("stopping...", flush=True)
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

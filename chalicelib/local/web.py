@@ -1,0 +1,146 @@
+"""The local web server: the API under ``/api/`` and the portal everywhere else, one URL.
+
+On AWS the API is API Gateway and the portal is S3 behind CloudFront. Locally both come
+from one loopback port: ``/api/...`` is handed to Chalice's own local API Gateway
+emulation (``chalice.local.LocalGateway``, which runs built-in authorizers as API Gateway
+would), and other paths are files of ``portal_site/``. ``/config.js`` tells the portal
+where its API is.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice.cli.factory import CLIFactory
+from chalice.local import CustomLocalChalice, LocalChalice, LocalGateway, LocalGatewayException
+
+from chalicelib.local.paths import PORTAL_DIR, REPO_ROOT
+from chalicelib.local.ports import ensure_free
+
+API_PREFIX = "/api"
+
+
+def local_gateway(app: Any, stage: str = "local") -> LocalGateway:
+    """Chalice's API Gateway emulation for the app, with the stage's config."""
+    if not isinstance(app, LocalChalice):
+        # Make current_request thread-local, as `chalice local` does.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+    config = CLIFactory(project_dir=str(REPO_ROOT)).create_config_obj(
+        chalice_stage_name=stage)
+    return LocalGateway(app, config)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: LocalWebServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # quiet: the stack prints its own summary
+
+    def _body(self) -> bytes | None:
+        length = int(self.headers.get("content-length") or 0)
+        return self.rfile.read(length) if length > 0 else None
+
+    def _send(self, status: int, headers: dict[str, Any], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() in ("content-length", "connection", "transfer-encoding"):
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(name, str(item))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _api(self) -> None:
+        path = self.path[len(API_PREFIX):] or "/"
+        body = self._body()
+        try:
+            answer = self.server.gateway.handle_request(
+                method=self.command, path=path, headers=dict(self.headers), body=body)
+        except LocalGatewayException as exc:
+            self._send(exc.CODE, dict(exc.headers), exc.body or b"")
+            return
+        headers = dict(answer.get("headers") or {})
+        headers.update(answer.get("multiValueHeaders") or {})
+        payload = answer.get("body") or b""
+        if answer.get("isBase64Encoded"):
+            import base64
+
+            payload = base64.b64decode(payload)
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        headers.setdefault("Content-Type", "application/json")
+        self._send(int(answer["statusCode"]), headers, payload)
+
+    def _static(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/config.js":
+            conf = json.dumps(self.server.portal_config)
+            self._send(200, {"Content-Type": "application/javascript",
+                             "Cache-Control": "no-store"},
+                       f"window.IMAGEPOOL_CONFIG = {conf};\n".encode())
+            return
+        root = self.server.portal_dir.resolve()
+        target = (root / path.lstrip("/")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_relative_to(root) or not target.is_file():
+            # Unknown paths get the portal itself, so client-side routes survive a reload.
+            target = root / "index.html"
+            if not target.is_file():
+                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                return
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._send(200, {"Content-Type": kind, "Cache-Control": "no-cache"},
+                   target.read_bytes())
+
+    def _dispatch(self) -> None:
+        try:
+            if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+                self._api()
+            elif self.command in ("GET", "HEAD"):
+                self._static()
+            else:
+                self._send(405, {"Content-Type": "text/plain"}, b"method not allowed")
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch
+
+
+class LocalWebServer(ThreadingHTTPServer):
+    """The API and the portal on one port."""
+
+    daemon_threads = True
+
+    def __init__(self, app: Any, host: str, port: int, *,
+                 portal_dir: Path = PORTAL_DIR, stage: str = "local",
+                 portal_config: dict[str, Any] | None = None) -> None:
+        ensure_free(port, "web server (API and portal)", "--port", host)
+        self.gateway = local_gateway(app, stage)
+        self.portal_dir = portal_dir
+        self.portal_config = {"apiBase": API_PREFIX, "stage": stage, **(portal_config or {})}
+        super().__init__((host, port), _Handler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, name="web", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()

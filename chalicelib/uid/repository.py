@@ -1,0 +1,255 @@
+"""Read and write submissions and records in the UID.
+
+Every other package goes through these functions; none of them builds a pynamodb query of
+its own. Every function takes the team id and only ever reads inside that team's keys, so
+a caller that passes the asking user's team cannot reach another team's data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.records import Material, Problem, Record
+from chalicelib.uid.models import RecordModel, SubmissionModel
+from chalicelib.uid.status import SubmissionStatus, check_transition
+from chalicelib.uid.tables import bind
+
+#: DynamoDB refuses items over 400 KB; stay clear of it with the record's own JSON.
+MAX_RECORD_BYTES = 350_000
+#: Problems stored on a submission (the rest is counted, not kept).
+MAX_STORED_PROBLEMS = 500
+
+_MATERIAL_PREFIX = {Material.ORGANISM: "A", Material.SPECIMEN: "S"}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_key(record: Record) -> str:
+    """The range key of a record: material prefix + data source id.
+
+    Animals and samples are separate name spaces in every input format, so the prefix
+    keeps an animal and a sample with the same id apart.
+    """
+    return f"{_MATERIAL_PREFIX[record.material]}#{record.id}"
+
+
+def content_hash(record: Record) -> str:
+    """A stable hash of a record's content, to skip unchanged records on reload."""
+    doc = record.to_dict()
+    doc.pop("accession", None)
+    raw = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+# ------------------------------------------------------------------------ submissions
+def get_submission(team_id: str, submission_id: str) -> SubmissionModel | None:
+    bind()
+    try:
+        return SubmissionModel.get(team_id, submission_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def submission_view(team_id: str, submission_id: str) -> dict[str, Any] | None:
+    """A submission as the API shows it."""
+    sub = get_submission(team_id, submission_id)
+    if sub is None:
+        return None
+    return {
+        "team_id": sub.team_id,
+        "submission_id": sub.submission_id,
+        "title": sub.title,
+        "status": sub.status,
+        "message": sub.status_message,
+        "file": {"name": sub.file_name, "size": sub.file_size} if sub.file_name else None,
+        "counts": dict(sub.counts or {}),
+        "problems": sub.problems or [],
+        "created_at": sub.created_at.isoformat(),
+        "updated_at": sub.updated_at.isoformat(),
+    }
+
+
+def begin_processing(team_id: str, submission_id: str, *, key: str, file_name: str,
+                     size: int, etag: str) -> bool:
+    """Mark a submission PROCESSING for a newly uploaded file.
+
+    Returns False when this exact file (same ETag) was already processed: a duplicate
+    delivery of the S3 event, which must not load the file twice.
+    """
+    sub = get_submission(team_id, submission_id)
+    stamp = now()
+    if sub is None:
+        sub = SubmissionModel(team_id, submission_id, created_at=stamp, updated_at=stamp)
+    elif sub.file_etag == etag and sub.file_key == key and \
+            sub.status != SubmissionStatus.PROCESSING:
+        return False
+    else:
+        check_transition(sub.status, SubmissionStatus.PROCESSING)
+    sub.status = SubmissionStatus.PROCESSING.value
+    sub.status_message = f"Reading {file_name}"
+    sub.file_key, sub.file_name, sub.file_size, sub.file_etag = key, file_name, size, etag
+    sub.updated_at = stamp
+    sub.save()
+    return True
+
+
+def finish_processing(team_id: str, submission_id: str, status: SubmissionStatus,
+                      message: str, problems: Iterable[Problem] = (),
+                      counts: dict[str, int] | None = None) -> None:
+    """Record the outcome of reading a file (LOADED or ERROR) with its problems."""
+    sub = get_submission(team_id, submission_id)
+    if sub is None:
+        raise LookupError(f"submission {team_id}/{submission_id} vanished while processing")
+    check_transition(sub.status, status)
+    stored = [p.to_dict() for p in problems]
+    sub.status = status.value
+    sub.status_message = message
+    sub.problems = stored[:MAX_STORED_PROBLEMS]
+    if counts is not None:
+        sub.counts = counts
+    sub.updated_at = now()
+    sub.save()
+
+
+def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
+               message: str, counts: dict[str, int] | None = None) -> None:
+    """Move a submission to another status (checked against the status machine)."""
+    sub = get_submission(team_id, submission_id)
+    if sub is None:
+        raise LookupError(f"no submission {team_id}/{submission_id}")
+    check_transition(sub.status, status)
+    sub.status = status.value
+    sub.status_message = message
+    if counts is not None:
+        merged = dict(sub.counts or {})
+        merged.update(counts)
+        sub.counts = merged
+    sub.updated_at = now()
+    sub.save()
+
+
+# ---------------------------------------------------------------------------- records
+@dataclass(frozen=True)
+class StoreOutcome:
+    """What a load did to a submission's records."""
+
+    added: int
+    changed: int
+    unchanged: int
+    removed: int
+
+    def as_counts(self) -> dict[str, int]:
+        return {"added": self.added, "changed": self.changed,
+                "unchanged": self.unchanged, "removed": self.removed}
+
+
+def _existing(submission_id: str) -> dict[str, RecordModel]:
+    return {m.record_id: m for m in RecordModel.query(submission_id)}
+
+
+def store_records(team_id: str, submission_id: str, records: list[Record]) -> StoreOutcome:
+    """Load a file's records into a submission, in place.
+
+    Records are matched by material and data source id; unchanged ones (same content
+    hash) are not written; an accession already obtained is kept; records absent from
+    the new file are flagged REMOVED, not deleted, so nothing accessioned is forgotten.
+    """
+    bind()
+    existing = _existing(submission_id)
+    stamp = now()
+    added = changed = unchanged = 0
+    seen: set[str] = set()
+    with RecordModel.batch_write() as batch:
+        for record in records:
+            key = record_key(record)
+            seen.add(key)
+            digest = content_hash(record)
+            old = existing.get(key)
+            if old is not None and old.content_hash == digest and old.status != "REMOVED":
+                unchanged += 1
+                continue
+            accession = record.accession or (old.accession if old is not None else None)
+            data = record.to_dict()
+            if accession:
+                data["accession"] = accession
+            history = list(old.history or []) if old is not None else []
+            history.append({"at": stamp.isoformat(), "what": "loaded from file"})
+            item = RecordModel(
+                submission_id, key, team_id=team_id, data_source_id=record.id,
+                material=record.material.value, status="LOADED", data=data,
+                accession=accession, content_hash=digest, history=history[-50:],
+                updated_at=stamp,
+            )
+            if old is not None:
+                item.version = old.version
+                changed += 1
+            else:
+                added += 1
+            batch.save(item)
+    removed = 0
+    for key, old in existing.items():
+        if key not in seen and old.status != "REMOVED":
+            old.status = "REMOVED"
+            old.history = [*list(old.history or []),
+                           {"at": stamp.isoformat(), "what": "absent from the new file"}]
+            old.updated_at = stamp
+            old.save()
+            removed += 1
+    return StoreOutcome(added, changed, unchanged, removed)
+
+
+def record_too_large(record: Record) -> bool:
+    """True when a record's JSON would not fit a DynamoDB item."""
+    return len(json.dumps(record.to_dict(), ensure_ascii=False).encode()) > MAX_RECORD_BYTES
+
+
+def iter_records(submission_id: str, *, include_removed: bool = False) -> Iterator[Record]:
+    """Every record of a submission (for validation and submission)."""
+    bind()
+    for item in RecordModel.query(submission_id):
+        if include_removed or item.status != "REMOVED":
+            yield Record.from_dict(item.data)
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, json.JSONDecodeError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def records_page(team_id: str, submission_id: str, *, limit: int = 100,
+                 cursor: str | None = None) -> dict[str, Any] | None:
+    """One page of a team's submission's records; None when the team has no such
+    submission (so another team's submission id reveals nothing)."""
+    if get_submission(team_id, submission_id) is None:
+        return None
+    start = _decode_cursor(cursor)
+    result = RecordModel.query(submission_id, limit=limit, last_evaluated_key=start,
+                               page_size=limit)
+    items = []
+    for item in result:
+        items.append({"record_id": item.record_id, "id": item.data_source_id,
+                      "material": item.material, "status": item.status,
+                      "accession": item.accession, "record": item.data,
+                      "validation": item.validation})
+    return {"results": items, "next": _encode_cursor(result.last_evaluated_key)}

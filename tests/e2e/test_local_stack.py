@@ -1,0 +1,106 @@
+"""`make run`'s stack as a user meets it: one command, one URL, demo data through the real
+pipeline, a clear message for a busy port, and Ctrl-C stopping every process."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from chalicelib.local.paths import REPO_ROOT
+from chalicelib.local.ports import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def start_stack(tmp_path: Path, port: int, moto_port: int,
+                *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.local.stack", "--port", str(port),
+         "--moto-port", str(moto_port), "--state-dir", str(tmp_path / "state"), *extra],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(r"IMAGE Pool is running at (\S+)", line)
+        if match:
+            return match[1]
+    raise AssertionError("no URL printed:\n" + "".join(seen))
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, int, int]]:
+    port, moto_port = free_port(), free_port()
+    process = start_stack(tmp_path, port, moto_port)
+    try:
+        url = wait_for_url(process)
+        yield process, url, port, moto_port
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_make_run_serves_the_portal_the_api_and_the_demo_data(stack):
+    process, url, port, moto_port = stack
+    assert requests.get(url, timeout=10).text.startswith("<!doctype html>")
+    assert "IMAGEPOOL_CONFIG" in requests.get(url + "config.js", timeout=10).text
+    assert requests.get(url + "api/health", timeout=10).json()["status"] == "ok"
+
+    # The demo files go through S3 → SQS → ingest → DynamoDB; the API reads them back.
+    deadline = time.monotonic() + 60
+    statuses: dict[int, dict] = {}
+    while time.monotonic() < deadline:
+        statuses = {n: requests.get(f"{url}api/teams/demo-gene-bank/submissions/demo-{n}",
+                                    timeout=10).json() for n in (1, 2, 3)}
+        if all(s.get("status") == "LOADED" for s in statuses.values()):
+            break
+        time.sleep(0.5)
+    assert all(s.get("status") == "LOADED" for s in statuses.values()), statuses
+    by_file = {s["file"]["name"]: s["counts"] for s in statuses.values()}
+    assert (by_file["cryoweb_test_data_only.sql"]["animals"],
+            by_file["cryoweb_test_data_only.sql"]["samples"]) == (3, 1)
+    assert (by_file["crbanim_test_data.csv"]["animals"],
+            by_file["crbanim_test_data.csv"]["samples"]) == (1, 2)
+
+    # Ctrl-C stops the web server and the moto server it started.
+    process.send_signal(signal.SIGINT)
+    assert process.wait(20) == 0
+    assert not listening(port) and not listening(moto_port)
+
+
+def test_a_busy_port_gets_a_clear_message(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = start_stack(tmp_path, port, free_port(), "--no-demo")
+        out, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert f"port {port}" in out and "--port" in out and "Traceback" not in out

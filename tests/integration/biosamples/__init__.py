@@ -1,0 +1,1 @@
+"""Integration tests of the local BioSamples stand-in and the BioSamples client."""

@@ -1,0 +1,98 @@
+"""Every handler, invoked through chalice.test.Client with generated events, against the
+stack's resources on a real moto server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+from chalice.test import Client
+
+import app as app_module
+from chalicelib import aws as aws_clients
+from chalicelib.config import get_settings
+
+pytestmark = pytest.mark.integration
+DATA = Path(__file__).parents[2] / "data" / "core"
+
+
+def sqs_event(client: Client, queue: str, bodies: list[str]) -> dict:
+    """A generated SQS event with one distinct message id per body (the generator gives
+    every record the same id)."""
+    event = client.events.generate_sqs_event(message_bodies=bodies, queue_name=queue)
+    for number, record in enumerate(event["Records"]):
+        record["messageId"] = f"msg-{number}"
+    return event
+
+
+@pytest.fixture
+def client(aws):
+    with Client(app_module.app, stage_name="local") as test_client:
+        yield test_client
+
+
+def test_every_event_handler_is_covered_here():
+    names = {s.name for s in app_module.app.event_sources}
+    assert names == {"ingest_upload", "validate_submission", "submit_records",
+                     "harvest_pool", "harvest_daily"}
+    kinds = {type(s) for s in app_module.app.event_sources}
+    assert kinds == {SQSEventConfig, ScheduledEventConfig}
+
+
+def test_ingest_handler_loads_one_file_and_reports_the_bad_message(client):
+    settings = get_settings()
+    key = "uploads/team-h/sub-h/crb.csv"
+    aws_clients.client("s3").upload_file(str(DATA / "crbanim_test_data.csv"),
+                                         settings.name("uploads_bucket"), key)
+    good = json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": settings.name("uploads_bucket")},
+        "object": {"key": key, "size": 10, "eTag": "etag-1"}}}]})
+    event = sqs_event(client, settings.queue_name("ingest"), [good, "garbage"])
+    answer = client.lambda_.invoke("ingest_upload", event)
+    assert answer.payload == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
+
+    from chalicelib.uid import repository
+    sub = repository.get_submission("team-h", "sub-h")
+    assert sub is not None and sub.status == "LOADED"
+    assert (sub.counts["animals"], sub.counts["samples"], sub.counts["skipped"]) == (1, 2, 1)
+
+
+def test_validation_handler_refuses_rather_than_pretends(client):
+    body = json.dumps({"step": "validate", "team_id": "t", "submission_id": "s"})
+    event = sqs_event(client, get_settings().queue_name("validation"), [body, "{}"])
+    answer = client.lambda_.invoke("validate_submission", event)
+    assert sorted(f["itemIdentifier"] for f in answer.payload["batchItemFailures"]) == [
+        "msg-0", "msg-1"]
+
+
+def test_submission_handler_refuses_rather_than_pretends(client):
+    body = json.dumps({"step": "submit", "team_id": "t", "submission_id": "s"})
+    event = sqs_event(client, get_settings().queue_name("submission"), [body])
+    answer = client.lambda_.invoke("submit_records", event)
+    assert answer.payload["batchItemFailures"] == [{"itemIdentifier": "msg-0"}]
+
+
+def test_schedule_queues_a_harvest_and_the_harvest_handler_takes_it(client):
+    answer = client.lambda_.invoke("harvest_daily",
+                                   client.events.generate_cw_event(
+                                       source="aws.events", detail_type="Scheduled Event",
+                                       detail={}, resources=["arn:rule"]))
+    assert answer.payload["mode"] == "incremental" and answer.payload["run_id"]
+    sqs = aws_clients.client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().queue_name("harvest"))["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"])["run_id"] == answer.payload["run_id"]
+
+    event = sqs_event(client, get_settings().queue_name("harvest"), [message["Body"]])
+    result = client.lambda_.invoke("harvest_pool", event)
+    assert result.payload["batchItemFailures"] == [{"itemIdentifier": "msg-0"}]
+
+
+def test_routes_answer(client):
+    assert client.http.get("/health").json_body == {"status": "ok", "stage": "local"}
+    missing = client.http.get("/teams/t/submissions/nope")
+    assert missing.status_code == 404
+    bad = client.http.get("/teams/t/submissions/nope/records?limit=many")
+    assert bad.status_code == 400
