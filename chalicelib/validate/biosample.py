@@ -1,0 +1,45 @@
+"""BioSamples JSON → :class:`~chalicelib.records.Record`, so harvested or re-submitted
+records can be validated like uploaded ones.
+
+Characteristics become attributes under their BioSamples spelling (the validator matches
+names case-insensitively); ``text``/``unit``/``ontologyTerms`` become value/units/terms.
+Only relationships whose ``source`` is the record itself are kept (BioSamples also lists
+incoming links). The top-level ``taxId`` is kept as a ``taxId`` attribute so the context
+rules can compare it with Species.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.records import AttributeValue, Material, Record, Relationship, RelationshipType
+
+_REL_TYPES = {t.value: t for t in RelationshipType}
+
+
+def record_from_biosample(doc: dict[str, Any]) -> Record:
+    """One BioSamples sample document as a Record (id = its Data source ID, else name)."""
+    chars: dict[str, list[dict[str, Any]]] = doc.get("characteristics") or {}
+    attributes: dict[str, list[AttributeValue]] = {}
+    for name, values in chars.items():
+        attributes[name] = [
+            AttributeValue(value=str(v.get("text", "")), units=v.get("unit") or None,
+                           terms=tuple(v.get("ontologyTerms") or ()))
+            for v in values]
+    lower = {k.lower(): k for k in attributes}
+    material_key = lower.get("material")
+    material_text = attributes[material_key][0].value if material_key else ""
+    material = Material.SPECIMEN if material_text == Material.SPECIMEN.value \
+        else Material.ORGANISM
+    if doc.get("taxId") is not None and "taxid" not in lower:
+        tax = str(doc["taxId"])
+        attributes["taxId"] = [AttributeValue(tax, terms=(f"NCBITaxon_{tax}",))]
+    accession = doc.get("accession") or None
+    relationships = [
+        Relationship(_REL_TYPES[r["type"].lower()], str(r["target"]))
+        for r in doc.get("relationships") or []
+        if r.get("source") == accession and str(r.get("type", "")).lower() in _REL_TYPES]
+    id_key = lower.get("data source id")
+    rid = attributes[id_key][0].value if id_key else str(doc.get("name") or accession or "")
+    return Record(id=rid, material=material, attributes=attributes,
+                  relationships=relationships, accession=accession)
