@@ -9,7 +9,7 @@ MOTO_PORT ?= 5000
 STAGE ?= dev
 export AWS_DEFAULT_REGION ?= eu-west-1
 
-.PHONY: install run test lint unit integration package bench clean help
+.PHONY: install run test lint unit integration package lambda-wheels bench clean help
 
 help:
 	@echo "make run      start the whole system locally (prints the URL; Ctrl-C stops it)"
@@ -38,7 +38,17 @@ unit: install
 integration: install
 	$(VENV)/bin/pytest tests/integration tests/e2e -q
 
-package: install
+# Lambda's python3.11 runtime has glibc 2.26: every runtime dependency must have a wheel for
+# it. Chalice would otherwise build a missing one from source on this machine, for a newer
+# glibc, and the function would fail at import time on AWS.
+LAMBDA_PLATFORMS := $(foreach m,17 18 19 20 21 22 23 24 25 26,--platform manylinux_2_$(m)_x86_64) \
+	--platform manylinux2014_x86_64
+lambda-wheels: install
+	$(PY) -m pip download --quiet --only-binary=:all: $(LAMBDA_PLATFORMS) --python-version 3.11 \
+		--implementation cp --abi cp311 --abi abi3 --abi none -r requirements.txt -d build/lambda-wheels
+	@echo "every runtime dependency has a wheel for the Lambda runtime"
+
+package: install lambda-wheels
 	rm -rf build/package
 	$(VENV)/bin/chalice package --stage $(STAGE) --merge-template infra/resources.yaml build/package
 	$(VENV)/bin/cfn-lint -- build/package/sam.yaml

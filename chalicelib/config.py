@@ -10,6 +10,7 @@ names the local provisioner creates from the same template.
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,6 +49,19 @@ class Settings:
     metrics_namespace: str = "IMAGEPool"
     #: Largest upload a presigned URL accepts, in bytes.
     max_upload_bytes: int = 500 * 1024 * 1024
+    #: The pool's search backend: "opensearch" on AWS, "sqlite" (embedded) locally.
+    search_backend: str = "sqlite"
+    #: The embedded backend's database file.
+    search_path: str = ".local/pool.sqlite3"
+    #: The OpenSearch endpoint (https://... on AWS, http://127.0.0.1:N in tests).
+    search_endpoint: str | None = None
+    #: The alias the API reads; harvests build new indexes behind it.
+    search_alias: str = "imagepool"
+    #: BioSamples API root and Webin token endpoint of this stage.
+    biosamples_url: str = "https://wwwdev.ebi.ac.uk/biosamples"
+    webin_auth_url: str = "https://wwwdev.ebi.ac.uk/ena/submit/webin/auth/token"
+    #: ENA portal API (data files of IMAGE samples).
+    ena_portal_url: str = "https://www.ebi.ac.uk/ena/portal/api"
 
     def name(self, resource: str) -> str:
         """The physical name of a logical resource (see :data:`RESOURCE_NAMES`)."""
@@ -80,7 +94,26 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         log_file=env.get("LOG_FILE") or None,
         metrics_namespace=env.get("METRICS_NAMESPACE", "IMAGEPool"),
         max_upload_bytes=int(env.get("MAX_UPLOAD_BYTES", str(500 * 1024 * 1024))),
+        search_backend=env.get("SEARCH_BACKEND") or (
+            "opensearch" if env.get("SEARCH_ENDPOINT") else "sqlite"),
+        search_path=env.get("SEARCH_PATH", ".local/pool.sqlite3"),
+        search_endpoint=env.get("SEARCH_ENDPOINT") or None,
+        search_alias=env.get("SEARCH_ALIAS", "imagepool"),
+        biosamples_url=env.get("BIOSAMPLES_URL", _BIOSAMPLES[stage][0]),
+        webin_auth_url=env.get("WEBIN_AUTH_URL", _BIOSAMPLES[stage][1]),
+        ena_portal_url=env.get("ENA_PORTAL_URL", "https://www.ebi.ac.uk/ena/portal/api"),
     )
+
+
+#: BioSamples and Webin per stage: production for prod, the test service elsewhere (the
+#: local stack overrides both with its stand-in's URL).
+_TEST_BIOSAMPLES = ("https://wwwdev.ebi.ac.uk/biosamples",
+                    "https://wwwdev.ebi.ac.uk/ena/submit/webin/auth/token")
+_BIOSAMPLES: dict[str, tuple[str, str]] = defaultdict(
+    lambda: _TEST_BIOSAMPLES,
+    {"prod": ("https://www.ebi.ac.uk/biosamples",
+              "https://www.ebi.ac.uk/ena/submit/webin/auth/token")},
+)
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +136,8 @@ def get_settings() -> Settings:
 
 _RELEVANT_KEYS = frozenset(
     {"STAGE", "RESOURCE_PREFIX", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
-     "LOG_LEVEL", "LOG_FILE", "METRICS_NAMESPACE", "MAX_UPLOAD_BYTES"}
+     "LOG_LEVEL", "LOG_FILE", "METRICS_NAMESPACE", "MAX_UPLOAD_BYTES", "SEARCH_BACKEND",
+     "SEARCH_PATH", "SEARCH_ENDPOINT", "SEARCH_ALIAS", "BIOSAMPLES_URL", "WEBIN_AUTH_URL",
+     "ENA_PORTAL_URL", "USER_POOL_ID", "USER_POOL_CLIENT_ID"}
     | {var for var, _ in RESOURCE_NAMES.values()}
 )

@@ -45,6 +45,8 @@ class SubmissionModel(Model):
     counts = JSONAttribute(default=dict)
     #: Located problems of the last upload (capped, see ingest flow).
     problems = JSONAttribute(default=list)
+    #: The last validation: ruleset version, summary, problems grouped by (code, field).
+    validation = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

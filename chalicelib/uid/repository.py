@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -74,6 +74,7 @@ def submission_view(team_id: str, submission_id: str) -> dict[str, Any] | None:
         "file": {"name": sub.file_name, "size": sub.file_size} if sub.file_name else None,
         "counts": dict(sub.counts or {}),
         "problems": sub.problems or [],
+        "validation": sub.validation,
         "created_at": sub.created_at.isoformat(),
         "updated_at": sub.updated_at.isoformat(),
     }
@@ -134,6 +135,23 @@ def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
         merged = dict(sub.counts or {})
         merged.update(counts)
         sub.counts = merged
+    sub.updated_at = now()
+    sub.save()
+
+
+def finish_validation(team_id: str, submission_id: str, status: SubmissionStatus,
+                      message: str, *, summary: dict[str, int],
+                      problems: list[dict[str, Any]], ruleset: str) -> None:
+    """Record a validation's outcome on the submission (READY or NEED_REVISION)."""
+    sub = get_submission(team_id, submission_id)
+    if sub is None:
+        raise LookupError(f"no submission {team_id}/{submission_id}")
+    check_transition(sub.status, status)
+    sub.status = status.value
+    sub.status_message = message
+    sub.validation = {"ruleset": ruleset, "summary": summary,
+                      "problems": problems[:MAX_STORED_PROBLEMS],
+                      "at": now().isoformat()}
     sub.updated_at = now()
     sub.save()
 
@@ -206,6 +224,40 @@ def store_records(team_id: str, submission_id: str, records: list[Record]) -> St
             old.save()
             removed += 1
     return StoreOutcome(added, changed, unchanged, removed)
+
+
+class _ValidationResult(Protocol):
+    id: str
+    material: str
+
+    @property
+    def status(self) -> Any: ...
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+_RECORD_STATUS = {"pass": "READY", "warning": "READY", "error": "NEED_REVISION"}
+_KEEP_STATUS = frozenset({"SUBMITTED", "COMPLETED", "REMOVED"})
+
+
+def save_validation(submission_id: str, results: Iterable[_ValidationResult], *,
+                    ruleset: str) -> None:
+    """Store each record's validation result; pass or warning makes it READY, an error
+    NEED_REVISION (records already at BioSamples keep their status)."""
+    bind()
+    by_key = {m.record_id: m for m in RecordModel.query(submission_id)}
+    stamp = now()
+    with RecordModel.batch_write() as batch:
+        for result in results:
+            prefix = "A" if result.material == Material.ORGANISM.value else "S"
+            item = by_key.get(f"{prefix}#{result.id}")
+            if item is None:
+                continue
+            item.validation = {**result.to_dict(), "ruleset": ruleset}
+            if item.status not in _KEEP_STATUS:
+                item.status = _RECORD_STATUS[str(result.status.value)]
+            item.updated_at = stamp
+            batch.save(item)
 
 
 def record_too_large(record: Record) -> bool:

@@ -1,21 +1,94 @@
 """The validation step: a submission's records checked against the IMAGE standard.
 
-Wired end to end (queue, handler, dead-letter queue); the validator is issue #5. Until it
-is plugged in here a validation message fails loudly and ends in the dead-letter queue.
+Runs after every upload and every edit (a message on the validation queue). Free text is
+first mapped to ontology terms where the match is certain (enrichment), then every record
+is checked; each record keeps its own result, the submission keeps the counts and the
+problems grouped by (code, field), and becomes READY (no errors) or NEED_REVISION.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import Any
+
 from chalicelib.messages import StepMessage
-from chalicelib.observability import logger
+from chalicelib.observability import count, logger
+from chalicelib.records import Record
+from chalicelib.uid.status import SubmissionStatus
+from chalicelib.validate import (
+    InMemoryTermStore,
+    Ruleset,
+    ValidationReport,
+    load_default_ruleset,
+    load_default_terms,
+    validate_submission,
+)
+from chalicelib.validate.enrich import Enricher, enrich_record
+
+#: Statuses from which a submission may be validated; others are busy or have no records.
+VALIDATABLE = frozenset({SubmissionStatus.LOADED, SubmissionStatus.VALIDATING,
+                         SubmissionStatus.READY, SubmissionStatus.NEED_REVISION,
+                         SubmissionStatus.COMPLETED})
+#: Record ids kept per problem group on the submission (the rest are counted).
+MAX_IDS_PER_PROBLEM = 200
 
 
-class StepNotAvailable(RuntimeError):
-    """A pipeline step this deployment cannot perform yet."""
+@lru_cache(maxsize=1)
+def _terms() -> InMemoryTermStore:
+    return load_default_terms()
 
 
 def handle_validation_message(message_id: str, body: str) -> None:
     """Process one validation message."""
     message = StepMessage.from_json(body)
     logger().append_keys(submission_id=message.submission_id, team_id=message.team_id)
-    raise StepNotAvailable("validation is not available yet (issue #5)")
+    validate_stored_submission(message.team_id, message.submission_id)
+
+
+def check_records(records: list[Record], ruleset: Ruleset | None = None,
+                  terms: InMemoryTermStore | None = None) -> ValidationReport:
+    """Enrich (certain matches only) and validate records; pure, used by the CLI too."""
+    terms = terms or _terms()
+    enricher = Enricher(terms)
+    for record in records:
+        enrich_record(record, enricher)
+    return validate_submission(records, ruleset or load_default_ruleset(), terms)
+
+
+def validate_stored_submission(team_id: str, submission_id: str) -> dict[str, Any] | None:
+    """Validate a submission's records in the UID and record the outcome.
+
+    Returns the summary, or None when the submission is gone or not validatable now (a
+    new upload in flight queues its own validation afterwards).
+    """
+    from chalicelib.notify.publisher import publish
+    from chalicelib.uid import repository
+
+    log = logger()
+    sub = repository.get_submission(team_id, submission_id)
+    if sub is None:
+        log.warning("validation requested for a submission that does not exist")
+        return None
+    if SubmissionStatus(sub.status) not in VALIDATABLE:
+        log.info("submission not validatable now", extra={"status": sub.status})
+        return None
+    repository.set_status(team_id, submission_id, SubmissionStatus.VALIDATING,
+                          "Checking the records against the IMAGE standard")
+    records = list(repository.iter_records(submission_id))
+    report = check_records(records)
+    repository.save_validation(submission_id, report.records, ruleset=report.ruleset)
+    summary = report.summary()
+    problems = [g.to_dict(MAX_IDS_PER_PROBLEM) for g in report.problems()]
+    status = SubmissionStatus.READY if report.ok else SubmissionStatus.NEED_REVISION
+    text = (f"Validation against the IMAGE standard ({report.ruleset}): "
+            f"{summary['pass']} passed, {summary['warning']} with warnings, "
+            f"{summary['error']} with errors")
+    repository.finish_validation(team_id, submission_id, status, text,
+                                 summary=summary, problems=problems, ruleset=report.ruleset)
+    count("SubmissionsValidated")
+    count("RecordsValidated", len(records))
+    publish("validation_finished", team_id=team_id, submission_id=submission_id,
+            subject=f"Validation finished: {status.value.replace('_', ' ').lower()}",
+            text=text, details={"summary": summary, "status": status.value,
+                                "link": f"/workspace/submissions/{submission_id}"})
+    return {"status": status.value, "summary": summary}

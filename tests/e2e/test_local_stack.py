@@ -20,6 +20,7 @@ from chalicelib.local.paths import REPO_ROOT
 from chalicelib.local.ports import free_port
 
 pytestmark = pytest.mark.e2e
+VALIDATED = ("READY", "NEED_REVISION")
 
 
 def start_stack(tmp_path: Path, port: int, moto_port: int,
@@ -73,16 +74,17 @@ def test_make_run_serves_the_portal_the_api_and_the_demo_data(stack):
     assert "IMAGEPOOL_CONFIG" in requests.get(url + "config.js", timeout=10).text
     assert requests.get(url + "api/health", timeout=10).json()["status"] == "ok"
 
-    # The demo files go through S3 → SQS → ingest → DynamoDB; the API reads them back.
+    # The demo files go through S3 → SQS → ingest → validation; the API reads them back.
     deadline = time.monotonic() + 60
     statuses: dict[int, dict] = {}
     while time.monotonic() < deadline:
         statuses = {n: requests.get(f"{url}api/teams/demo-gene-bank/submissions/demo-{n}",
                                     timeout=10).json() for n in (1, 2, 3)}
-        if all(s.get("status") == "LOADED" for s in statuses.values()):
+        if all(s.get("status") in VALIDATED for s in statuses.values()):
             break
         time.sleep(0.5)
-    assert all(s.get("status") == "LOADED" for s in statuses.values()), statuses
+    assert all(s.get("status") in VALIDATED for s in statuses.values()), statuses
+    assert all(s["validation"]["summary"] for s in statuses.values())
     by_file = {s["file"]["name"]: s["counts"] for s in statuses.values()}
     assert (by_file["cryoweb_test_data_only.sql"]["animals"],
             by_file["cryoweb_test_data_only.sql"]["samples"]) == (3, 1)

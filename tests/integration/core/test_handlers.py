@@ -59,12 +59,35 @@ def test_ingest_handler_loads_one_file_and_reports_the_bad_message(client):
     assert (sub.counts["animals"], sub.counts["samples"], sub.counts["skipped"]) == (1, 2, 1)
 
 
-def test_validation_handler_refuses_rather_than_pretends(client):
-    body = json.dumps({"step": "validate", "team_id": "t", "submission_id": "s"})
-    event = sqs_event(client, get_settings().queue_name("validation"), [body, "{}"])
+def test_validation_handler_validates_a_loaded_submission(client):
+    from chalicelib.uid import repository
+
+    settings = get_settings()
+    key = "uploads/team-v/sub-v/cryoweb.sql"
+    aws_clients.client("s3").upload_file(str(DATA / "cryoweb_test_data_only.sql"),
+                                         settings.name("uploads_bucket"), key)
+    upload = json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+        "bucket": {"name": settings.name("uploads_bucket")},
+        "object": {"key": key, "size": 10, "eTag": "etag-v"}}}]})
+    client.lambda_.invoke("ingest_upload", sqs_event(client, settings.queue_name("ingest"),
+                                                     [upload]))
+    body = json.dumps({"step": "validate", "team_id": "team-v", "submission_id": "sub-v"})
+    event = sqs_event(client, settings.queue_name("validation"), [body, "{}"])
     answer = client.lambda_.invoke("validate_submission", event)
-    assert sorted(f["itemIdentifier"] for f in answer.payload["batchItemFailures"]) == [
-        "msg-0", "msg-1"]
+    assert answer.payload["batchItemFailures"] == [{"itemIdentifier": "msg-1"}]
+
+    sub = repository.get_submission("team-v", "sub-v")
+    assert sub is not None
+    # The submission carries none of the facts the standard needs from it (title, people,
+    # organization...), so every record misses mandatory fields.
+    assert sub.status == "NEED_REVISION"
+    assert sub.validation["summary"]["error"] == 4
+    codes = {(p["code"], p["field"]) for p in sub.validation["problems"]}
+    assert ("missing_mandatory", "Project") in codes
+    page = repository.records_page("team-v", "sub-v")
+    assert page is not None
+    assert {r["status"] for r in page["results"]} == {"NEED_REVISION"}
+    assert all(r["validation"]["messages"] for r in page["results"])
 
 
 def test_submission_handler_refuses_rather_than_pretends(client):
