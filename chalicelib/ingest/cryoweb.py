@@ -87,7 +87,7 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 }
 
 SEXES = {"m": "male", "f": "female"}
-BATCH_ROWS = 1000
+BATCH_ROWS = 400
 
 _CONST = re.compile(
     r'\{"A_Const":\{(?:"(ival|fval|sval|boolval|bsval)":\{(?:"\1":'

@@ -350,10 +350,11 @@ class _TemplateParser:
                              "an id unique in the file.", sheet, number,
                              "Sample id in data source", "missing-id")
                 continue
-            if ident in seen:
-                self.problem(f"Sample id '{ident}' is used twice (this row is ignored): give "
-                             "every sample its own id.", sheet, number,
-                             "Sample id in data source", "duplicate-id")
+            if ident in seen or ident in animals:
+                other = "an animal" if ident in animals else "another sample"
+                self.problem(f"Sample id '{ident}' is already used by {other} (this row is "
+                             "ignored): give every animal and sample its own id.", sheet,
+                             number, "Sample id in data source", "duplicate-id")
                 continue
             seen.add(ident)
             rec = Record(id=ident, material=Material.SPECIMEN)
