@@ -9,53 +9,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, CORSConfig, NotFoundError, Response
+from chalice import Chalice, CORSConfig
 from chalice.app import CloudWatchEvent, SQSEvent
 
+from chalicelib.api.accounts import accounts_api
+from chalicelib.api.submissions import submissions_api
+from chalicelib.api.teams import teams_api
+from chalicelib.auth.access import bind_request_source, public
 from chalicelib.config import get_settings
 
 # configure_logs=False: the structured Powertools logger is the only log handler.
 app = Chalice(app_name="imagepool", configure_logs=False)
-app.api.cors = CORSConfig(allow_origin="*", max_age=600)
+app.api.cors = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"],
+                          max_age=600)
 
 _settings = get_settings()
 
 
 # --------------------------------------------------------------------------- HTTP API
+# Routes live in one blueprint per area (chalicelib/api/); each declares who may call it
+# (chalicelib/auth/access.py) and the access layer checks the token itself.
+bind_request_source(lambda: app.current_request)
+app.register_blueprint(accounts_api)
+app.register_blueprint(teams_api)
+app.register_blueprint(submissions_api)
+
+
 @app.route("/health", methods=["GET"])
+@public
 def health() -> dict[str, Any]:
     """Liveness: the API answers and knows its stage."""
     return {"status": "ok", "stage": get_settings().stage}
-
-
-@app.route("/teams/{team_id}/submissions/{submission_id}", methods=["GET"])
-def get_submission(team_id: str, submission_id: str) -> dict[str, Any]:
-    """A submission's status, file and counts."""
-    from chalicelib.uid import repository
-
-    found = repository.submission_view(team_id, submission_id)
-    if found is None:
-        raise NotFoundError(f"no submission {submission_id} in team {team_id}")
-    return found
-
-
-@app.route("/teams/{team_id}/submissions/{submission_id}/records", methods=["GET"])
-def list_records(team_id: str, submission_id: str) -> Response:
-    """The records of a submission, one page at a time (``?limit=&cursor=``)."""
-    from chalicelib.uid import repository
-
-    request = app.current_request
-    params = dict((request.query_params if request is not None else None) or {})
-    try:
-        limit = min(max(int(params.get("limit", "100")), 1), 1000)
-    except ValueError:
-        return Response({"message": "limit must be a whole number from 1 to 1000"},
-                        status_code=400)
-    page = repository.records_page(team_id, submission_id, limit=limit,
-                                   cursor=params.get("cursor"))
-    if page is None:
-        raise NotFoundError(f"no submission {submission_id} in team {team_id}")
-    return Response(page, status_code=200)
 
 
 # ----------------------------------------------------------------------- queue handlers
@@ -84,6 +68,15 @@ def submit_records(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.submit.flow import handle_submission_message
 
     return process_sqs_batch(event.to_dict(), handle_submission_message, event.context)
+
+
+@app.on_sqs_message(queue=_settings.queue_name("notify"), batch_size=10)
+def notify_users(event: SQSEvent) -> dict[str, Any]:
+    """Pipeline events (SNS → SQS) to the people concerned: in-app list and email."""
+    from chalicelib.batch import process_sqs_batch
+    from chalicelib.notify.delivery import handle_notify_message
+
+    return process_sqs_batch(event.to_dict(), handle_notify_message, event.context)
 
 
 @app.on_sqs_message(queue=_settings.queue_name("harvest"), batch_size=1)

@@ -8,6 +8,7 @@ that never touch AWS.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -15,6 +16,12 @@ from chalicelib.config import Settings, get_settings
 
 _lock = threading.Lock()
 _clients: dict[tuple[str, str | None, str], Any] = {}
+
+# botocore's and urllib3's debug logs print whole request bodies, secrets included (a
+# team's Webin password on its way to Secrets Manager): they never log below WARNING,
+# whatever level the rest of the process runs at.
+for _noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 def client(service: str, settings: Settings | None = None) -> Any:

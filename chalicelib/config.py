@@ -27,10 +27,17 @@ RESOURCE_NAMES: dict[str, tuple[str, str]] = {
     "submission_queue": ("SUBMISSION_QUEUE", "submission"),
     "harvest_queue": ("HARVEST_QUEUE", "harvest"),
     "notifications_topic": ("NOTIFICATIONS_TOPIC", "notifications"),
+    "operators_topic": ("OPERATORS_TOPIC", "operators"),
+    "notify_queue": ("NOTIFY_QUEUE", "notify"),
+    "users_table": ("USERS_TABLE", "users"),
+    "teams_table": ("TEAMS_TABLE", "teams"),
+    "inbox_table": ("INBOX_TABLE", "inbox"),
+    "audit_table": ("AUDIT_TABLE", "audit"),
+    "dictionaries_table": ("DICTIONARIES_TABLE", "dictionaries"),
 }
 
 #: The queues the handlers consume, keyed by pipeline step.
-QUEUES = ("ingest", "validation", "submission", "harvest")
+QUEUES = ("ingest", "validation", "submission", "harvest", "notify")
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,29 @@ class Settings:
     webin_auth_url: str = "https://wwwdev.ebi.ac.uk/ena/submit/webin/auth/token"
     #: ENA portal API (data files of IMAGE samples).
     ena_portal_url: str = "https://www.ebi.ac.uk/ena/portal/api"
+    #: The Cognito user pool and the portal's app client.
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    #: Where mail to users comes from (an SES identity of the stack).
+    mail_from: str = "no-reply@imagepool.example.org"
+    #: The portal's public URL, for links in notifications.
+    portal_url: str = "http://127.0.0.1:8000/"
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the pool's tokens."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the pool's signing keys are published (moto serves them locally)."""
+        if self.endpoint_url:
+            return f"{self.endpoint_url}/{self.user_pool_id}/.well-known/jwks.json"
+        return f"{self.issuer}/.well-known/jwks.json"
+
+    def webin_secret_name(self, team_id: str) -> str:
+        """The Secrets Manager name of a team's Webin credentials."""
+        return f"{self.prefix}/webin/{team_id}"
 
     def name(self, resource: str) -> str:
         """The physical name of a logical resource (see :data:`RESOURCE_NAMES`)."""
@@ -102,6 +132,10 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         biosamples_url=env.get("BIOSAMPLES_URL", _BIOSAMPLES[stage][0]),
         webin_auth_url=env.get("WEBIN_AUTH_URL", _BIOSAMPLES[stage][1]),
         ena_portal_url=env.get("ENA_PORTAL_URL", "https://www.ebi.ac.uk/ena/portal/api"),
+        user_pool_id=env.get("USER_POOL_ID", ""),
+        user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
+        mail_from=env.get("MAIL_FROM", "no-reply@imagepool.example.org"),
+        portal_url=env.get("PORTAL_URL", "http://127.0.0.1:8000/"),
     )
 
 
@@ -138,6 +172,6 @@ _RELEVANT_KEYS = frozenset(
     {"STAGE", "RESOURCE_PREFIX", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
      "LOG_LEVEL", "LOG_FILE", "METRICS_NAMESPACE", "MAX_UPLOAD_BYTES", "SEARCH_BACKEND",
      "SEARCH_PATH", "SEARCH_ENDPOINT", "SEARCH_ALIAS", "BIOSAMPLES_URL", "WEBIN_AUTH_URL",
-     "ENA_PORTAL_URL", "USER_POOL_ID", "USER_POOL_CLIENT_ID"}
+     "ENA_PORTAL_URL", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "MAIL_FROM", "PORTAL_URL"}
     | {var for var, _ in RESOURCE_NAMES.values()}
 )

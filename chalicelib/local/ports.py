@@ -19,6 +19,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 def ensure_free(port: int, what: str, option: str, host: str = "127.0.0.1") -> None:
     """Raise :class:`PortBusy` naming the service and the option to change."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves do: connections of a stopped run that linger in
+        # TIME_WAIT do not make the port busy; a process listening on it does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

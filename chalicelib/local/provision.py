@@ -35,7 +35,6 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::CloudFront::Distribution": "the local stack serves the portal itself",
     "AWS::CloudFront::OriginAccessControl": "the local stack serves the portal itself",
     "AWS::S3::BucketPolicy": "the local stack serves the portal itself",
-    "AWS::SNS::Subscription": "local mail is read from moto's SES/SNS records",
 }
 
 
@@ -262,6 +261,27 @@ def _sns_topic(clients: Any, props: dict[str, Any], region: str, name: str) -> C
     return Created(arn, {"TopicArn": arn, "TopicName": props["TopicName"]})
 
 
+def _sns_subscription(clients: Any, props: dict[str, Any], region: str,
+                      name: str) -> Created:
+    attributes = {}
+    if props.get("RawMessageDelivery"):
+        attributes["RawMessageDelivery"] = "true"
+    arn = clients("sns").subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"],
+                                   Endpoint=props["Endpoint"], Attributes=attributes,
+                                   ReturnSubscriptionArn=True)["SubscriptionArn"]
+    return Created(arn)
+
+
+def _ses_identity(clients: Any, props: dict[str, Any], region: str, name: str) -> Created:
+    identity = props["EmailIdentity"]
+    ses = clients("ses")
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+    return Created(identity)
+
+
 def _user_pool(clients: Any, props: dict[str, Any], region: str, name: str) -> Created:
     idp = clients("cognito-idp")
     pool_name = props["UserPoolName"]
@@ -303,6 +323,8 @@ CREATORS: dict[str, Creator] = {
     "AWS::SQS::QueuePolicy": _sqs_queue_policy,
     "AWS::DynamoDB::Table": _dynamodb_table,
     "AWS::SNS::Topic": _sns_topic,
+    "AWS::SNS::Subscription": _sns_subscription,
+    "AWS::SES::EmailIdentity": _ses_identity,
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
 }

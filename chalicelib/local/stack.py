@@ -24,9 +24,6 @@ from typing import Any
 
 from chalicelib.local.paths import LOCAL_DIR, REPO_ROOT
 
-DEMO_DIR = Path(__file__).resolve().parent / "demo"
-DEMO_TEAM = "demo-gene-bank"
-
 
 def stage_environment(stage: str) -> dict[str, str]:
     """The environment variables ``.chalice/config.json`` gives a stage."""
@@ -77,7 +74,8 @@ class LocalStack:
         os.environ.update(FAKE_CREDENTIALS)
         os.environ.update({"AWS_ENDPOINT_URL": self.moto.url, "AWS_DEFAULT_REGION": "eu-west-1",
                            "AWS_REGION": "eu-west-1", "STAGE": opts.stage,
-                           "LOG_FILE": str(opts.state_dir / "handlers.log")})
+                           "LOG_FILE": str(opts.state_dir / "handlers.log"),
+                           "PORTAL_URL": f"http://{opts.host}:{opts.port}/"})
         from chalicelib.aws import client, reset_clients
         from chalicelib.config import get_settings
         from chalicelib.local.provision import provision
@@ -101,7 +99,8 @@ class LocalStack:
         self.pump = EventPump(self.app_module.app, self.app_module, client("sqs"), settings,
                               log=None if opts.quiet else self._pump_log)
         self.pump.start()
-        self.web = LocalWebServer(self.app_module.app, opts.host, opts.port, stage=opts.stage)
+        self.web = LocalWebServer(self.app_module.app, opts.host, opts.port, stage=opts.stage,
+                                  moto_url=self.moto.url)
         self.web.start()
         state = {"url": self.web.url, "api": self.web.url + "api/", "moto": self.moto.url,
                  "outputs": self.outputs, "pid": os.getpid()}
@@ -113,21 +112,13 @@ class LocalStack:
     def _pump_log(self, text: str) -> None:
         print(f"  [pump] {text}", flush=True)
 
-    def push_demo(self) -> list[str]:
-        """Upload the demo files, one submission each, through the real pipeline."""
-        from chalicelib.aws import client
-        from chalicelib.config import get_settings
+    def push_demo(self) -> None:
+        """Push the demo files through the real API and pipeline, as a partner would."""
+        from chalicelib.local.demo_data import push_demo
 
-        bucket = get_settings().name("uploads_bucket")
-        keys = []
-        files = [p for p in sorted(DEMO_DIR.iterdir())
-                 if p.is_file() and not p.name.startswith((".", "README"))]
-        for number, path in enumerate(files, start=1):
-            key = f"uploads/{DEMO_TEAM}/demo-{number}/{path.name}"
-            client("s3").upload_file(str(path), bucket, key)
-            keys.append(key)
-        self.say(f"uploaded {len(keys)} demo file(s) for team {DEMO_TEAM}")
-        return keys
+        result = push_demo(self.web.url + "api/")
+        self.say(f"demo: {len(result.submissions)} submission(s) uploaded for team "
+                 f"{result.team_id}; sign in as {result.email} / {result.password}")
 
     def stop(self) -> None:
         """Stop everything that was started, newest first."""

@@ -103,10 +103,30 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"Content-Type": kind, "Cache-Control": "no-cache"},
                    target.read_bytes())
 
+    def _outbox(self) -> None:
+        """The mail the system sent (moto records SES mail instead of sending it)."""
+        messages: list[dict[str, Any]] = []
+        if self.server.moto_url:
+            import urllib.request
+
+            with urllib.request.urlopen(f"{self.server.moto_url}/moto-api/data.json",
+                                        timeout=10) as answer:
+                data = json.loads(answer.read())
+            for message in data.get("ses", {}).get("Message") or []:
+                messages.append({"to": message.get("destinations", {}).get("ToAddresses"),
+                                 "from": message.get("source"),
+                                 "subject": message.get("subject"),
+                                 "body": message.get("body")})
+        body = json.dumps({"messages": messages}, default=str).encode()
+        self._send(200, {"Content-Type": "application/json", "Cache-Control": "no-store"},
+                   body)
+
     def _dispatch(self) -> None:
         try:
             if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
                 self._api()
+            elif urlsplit(self.path).path == "/local/outbox" and self.command == "GET":
+                self._outbox()
             elif self.command in ("GET", "HEAD"):
                 self._static()
             else:
@@ -124,10 +144,12 @@ class LocalWebServer(ThreadingHTTPServer):
 
     def __init__(self, app: Any, host: str, port: int, *,
                  portal_dir: Path = PORTAL_DIR, stage: str = "local",
-                 portal_config: dict[str, Any] | None = None) -> None:
+                 portal_config: dict[str, Any] | None = None,
+                 moto_url: str | None = None) -> None:
         ensure_free(port, "web server (API and portal)", "--port", host)
         self.gateway = local_gateway(app, stage)
         self.portal_dir = portal_dir
+        self.moto_url = moto_url
         self.portal_config = {"apiBase": API_PREFIX, "stage": stage, **(portal_config or {})}
         super().__init__((host, port), _Handler)
         self._thread: threading.Thread | None = None

@@ -14,13 +14,10 @@ from chalicelib.config import get_settings
 from chalicelib.observability import logger
 
 
-def topic_arn() -> str:
-    """The ARN of the notifications topic (created by the stack under its configured name)."""
+def topic_arn(resource: str = "notifications_topic") -> str:
+    """The ARN of one of the stack's topics (created under its configured name)."""
     settings = get_settings()
-    sts_account = _account_id()
-    partition = "aws"
-    return (f"arn:{partition}:sns:{settings.region}:{sts_account}:"
-            f"{settings.name('notifications_topic')}")
+    return f"arn:aws:sns:{settings.region}:{_account_id()}:{settings.name(resource)}"
 
 
 _ACCOUNT: dict[str, str] = {}
@@ -35,12 +32,19 @@ def _account_id() -> str:
 
 
 def publish(event: str, *, team_id: str, submission_id: str | None, subject: str,
-            text: str, details: dict[str, Any] | None = None) -> str:
-    """Publish one event; returns the SNS message id."""
+            text: str, details: dict[str, Any] | None = None, user_id: str | None = None,
+            operators: bool = False) -> str:
+    """Publish one event; returns the SNS message id.
+
+    Team events go to the team's members; ``user_id`` addresses one person instead;
+    ``operators`` sends it to the operators' topic (harvest anomalies and the like).
+    """
     body = {"event": event, "team_id": team_id, "submission_id": submission_id,
             "subject": subject, "text": text, "details": details or {}}
+    if user_id:
+        body["user_id"] = user_id
     answer = client("sns").publish(
-        TopicArn=topic_arn(),
+        TopicArn=topic_arn("operators_topic" if operators else "notifications_topic"),
         Subject=subject[:100],
         Message=json.dumps(body, sort_keys=True),
         MessageAttributes={

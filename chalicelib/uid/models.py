@@ -35,6 +35,9 @@ class SubmissionModel(Model):
     team_id = UnicodeAttribute(hash_key=True)
     submission_id = UnicodeAttribute(range_key=True)
     title = UnicodeAttribute(default="")
+    #: The facts files do not carry (chalicelib.submission_facts.SubmissionFacts).
+    facts = JSONAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="WAITING")
     status_message = UnicodeAttribute(default="")
     file_key = UnicodeAttribute(null=True)

@@ -69,6 +69,7 @@ def submission_view(team_id: str, submission_id: str) -> dict[str, Any] | None:
         "team_id": sub.team_id,
         "submission_id": sub.submission_id,
         "title": sub.title,
+        "facts": sub.facts,
         "status": sub.status,
         "message": sub.status_message,
         "file": {"name": sub.file_name, "size": sub.file_size} if sub.file_name else None,

@@ -74,7 +74,11 @@ def validate_stored_submission(team_id: str, submission_id: str) -> dict[str, An
         return None
     repository.set_status(team_id, submission_id, SubmissionStatus.VALIDATING,
                           "Checking the records against the IMAGE standard")
-    records = list(repository.iter_records(submission_id))
+    from chalicelib.submission_facts import with_facts
+    from chalicelib.uid.submissions import facts_of
+
+    facts = facts_of(team_id, submission_id)
+    records = [with_facts(r, facts) for r in repository.iter_records(submission_id)]
     report = check_records(records)
     repository.save_validation(submission_id, report.records, ruleset=report.ruleset)
     summary = report.summary()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from chalicelib.local.demo_data import DEMO_EMAIL, DEMO_PASSWORD
 from chalicelib.local.paths import REPO_ROOT
 from chalicelib.local.ports import free_port
 
@@ -74,22 +75,29 @@ def test_make_run_serves_the_portal_the_api_and_the_demo_data(stack):
     assert "IMAGEPOOL_CONFIG" in requests.get(url + "config.js", timeout=10).text
     assert requests.get(url + "api/health", timeout=10).json()["status"] == "ok"
 
-    # The demo files go through S3 → SQS → ingest → validation; the API reads them back.
+    # The demo curator's files went through the API, S3 → SQS → ingest → validation.
+    login = requests.post(url + "api/auth/login", timeout=10,
+                          json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    [team] = requests.get(url + "api/teams", headers=headers, timeout=10).json()["results"]
     deadline = time.monotonic() + 60
-    statuses: dict[int, dict] = {}
+    subs: list[dict] = []
     while time.monotonic() < deadline:
-        statuses = {n: requests.get(f"{url}api/teams/demo-gene-bank/submissions/demo-{n}",
-                                    timeout=10).json() for n in (1, 2, 3)}
-        if all(s.get("status") in VALIDATED for s in statuses.values()):
+        subs = requests.get(f"{url}api/teams/{team['team_id']}/submissions", headers=headers,
+                            timeout=10).json()["results"]
+        if len(subs) == 3 and all(s["status"] in VALIDATED for s in subs):
             break
         time.sleep(0.5)
-    assert all(s.get("status") in VALIDATED for s in statuses.values()), statuses
-    assert all(s["validation"]["summary"] for s in statuses.values())
-    by_file = {s["file"]["name"]: s["counts"] for s in statuses.values()}
-    assert (by_file["cryoweb_test_data_only.sql"]["animals"],
-            by_file["cryoweb_test_data_only.sql"]["samples"]) == (3, 1)
-    assert (by_file["crbanim_test_data.csv"]["animals"],
-            by_file["crbanim_test_data.csv"]["samples"]) == (1, 2)
+    assert len(subs) == 3 and all(s["status"] in VALIDATED for s in subs), subs
+    by_title = {s["title"].split(": ", 1)[1]: s for s in subs}
+    cryoweb = by_title["cryoweb_test_data_only.sql"]["counts"]
+    crbanim = by_title["crbanim_test_data.csv"]["counts"]
+    assert (cryoweb["animals"], cryoweb["samples"]) == (3, 1)
+    assert (crbanim["animals"], crbanim["samples"], crbanim["skipped"]) == (1, 2, 1)
+    assert all(s["summary"] for s in subs)
+    # The team was told, by email too (the local outbox shows what SES recorded).
+    outbox = requests.get(url + "local/outbox", timeout=10).json()["messages"]
+    assert any("Upload processed" in m["subject"] for m in outbox)
 
     # Ctrl-C stops the web server and the moto server it started.
     process.send_signal(signal.SIGINT)

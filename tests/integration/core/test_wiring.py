@@ -47,11 +47,13 @@ def queue_depth(name: str) -> int:
     return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def test_upload_reaches_dynamodb_and_the_api(pump, web):
-    upload(DATA / "cryoweb_test_data_only.sql", "uploads/team-a/sub-1/cryoweb.sql")
+def test_upload_reaches_dynamodb_and_the_api(pump, web, team, people):
+    team_id, admin = team
+    upload(DATA / "cryoweb_test_data_only.sql", f"uploads/{team_id}/sub-1/cryoweb.sql")
     pump.drain(timeout=60)
+    api = f"{web.url}api/teams/{team_id}/submissions/sub-1"
 
-    answer = requests.get(f"{web.url}api/teams/team-a/submissions/sub-1", timeout=10)
+    answer = requests.get(api, headers=admin.headers, timeout=10)
     assert answer.status_code == 200
     body = answer.json()
     # Loaded, then validated: the submission lacks the facts the standard requires of it.
@@ -60,17 +62,20 @@ def test_upload_reaches_dynamodb_and_the_api(pump, web):
     assert (body["counts"]["animals"], body["counts"]["samples"]) == (3, 1)
     assert body["file"]["name"] == "cryoweb.sql"
 
-    page = requests.get(f"{web.url}api/teams/team-a/submissions/sub-1/records?limit=2",
-                        timeout=10).json()
+    page = requests.get(f"{api}/records?limit=2", headers=admin.headers, timeout=10).json()
     assert len(page["results"]) == 2 and page["next"]
-    rest = requests.get(f"{web.url}api/teams/team-a/submissions/sub-1/records",
-                        params={"cursor": page["next"]}, timeout=10).json()
+    rest = requests.get(f"{api}/records", params={"cursor": page["next"]},
+                        headers=admin.headers, timeout=10).json()
     ids = {r["record_id"] for r in page["results"] + rest["results"]}
     assert len(ids) == 4 and sum(i.startswith("S#") for i in ids) == 1
 
-    # Another team's id for the same submission reveals nothing.
-    other = requests.get(f"{web.url}api/teams/team-b/submissions/sub-1", timeout=10)
-    assert other.status_code == 404
+    # Nobody else reads it: not anonymously, not a member of another team.
+    assert requests.get(api, timeout=10).status_code == 401
+    outsider = people("outsider@elsewhere.example.org", teams_roles={"other-team": "admin"})
+    assert requests.get(api, headers=outsider.headers, timeout=10).status_code == 403
+    other_team = requests.get(f"{web.url}api/teams/other-team/submissions/sub-1",
+                              headers=outsider.headers, timeout=10)
+    assert other_team.status_code == 404
     assert pump.stats.delivered >= 2  # the S3 test event and the upload, at least
 
 

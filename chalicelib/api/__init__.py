@@ -1,0 +1,1 @@
+"""The HTTP API, one Chalice blueprint per area; app.py registers them."""
