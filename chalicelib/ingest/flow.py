@@ -64,7 +64,8 @@ def ingest_object(obj: UploadedObject) -> None:
     from chalicelib.ingest import UnreadableFile, parse_file
 
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-        local = Path(tmp) / "upload"
+        # Keep the extension: readers such as openpyxl check it.
+        local = Path(tmp) / ("upload" + Path(file_name).suffix.lower())
         client("s3").download_file(obj.bucket, obj.key, str(local))
         try:
             result = parse_file(local, display_name=file_name)
