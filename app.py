@@ -13,6 +13,7 @@ from chalice import Chalice, CORSConfig
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api.accounts import accounts_api
+from chalicelib.api.records import XLSX, records_api
 from chalicelib.api.submissions import submissions_api
 from chalicelib.api.teams import teams_api
 from chalicelib.auth.access import bind_request_source, public
@@ -33,6 +34,8 @@ bind_request_source(lambda: app.current_request)
 app.register_blueprint(accounts_api)
 app.register_blueprint(teams_api)
 app.register_blueprint(submissions_api)
+app.register_blueprint(records_api)
+app.api.binary_types.append(XLSX)
 
 
 @app.route("/health", methods=["GET"])

@@ -40,6 +40,88 @@ def _parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    """Check a file against the IMAGE standard; exit 0 clean, 1 errors, 2 unreadable."""
+    from chalicelib.ingest import UnreadableFile, detect_format, parse_file
+    from chalicelib.validate import RulesetError, load_default_terms, load_ruleset
+    from chalicelib.validate.biosample import records_from_biosamples_docs
+    from chalicelib.validate.flow import check_records
+
+    path = Path(args.file)
+    try:
+        ruleset = load_ruleset(Path(args.ruleset)) if args.ruleset else None
+    except (RulesetError, OSError, ValueError) as exc:
+        print(f"{args.ruleset}: the ruleset cannot be used: {exc}", file=sys.stderr)
+        return 2
+    try:
+        kind = args.type or detect_format(path, path.name)
+        if kind == "biosamples":
+            # Keep taxId and resolve relationships that name records of the same file.
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            records = records_from_biosamples_docs(raw if isinstance(raw, list) else [raw])
+        else:
+            result = parse_file(path, args.type)
+            for problem in [*result.problems, *result.skipped]:
+                print(str(problem), file=sys.stderr)
+            records = result.records
+    except UnreadableFile as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 2
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        print(f"{path}: cannot be read: {exc}", file=sys.stderr)
+        return 2
+    terms = load_default_terms(*args.obo)
+    report, proposals = check_records(records, ruleset, terms)
+    if args.format == "json":
+        doc = report.to_dict()
+        doc["proposals"] = proposals
+        json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        summary = report.summary()
+        print(f"ruleset {report.ruleset}: {summary['pass']} pass, {summary['warning']} "
+              f"warning, {summary['error']} error")
+        for checked in report.records:
+            for message in checked.messages:
+                print(f"{checked.material} {checked.id}: {message.level.value}: "
+                      f"{message.field}: {message.message} [{message.code}]")
+    return 0 if report.ok else 1
+
+
+def _generate(args: argparse.Namespace) -> int:
+    """Write a realistic gene-bank file of any size (demo and benchmark data)."""
+    from chalicelib.ingest.generate import generate
+
+    generate(args.animals, args.samples_per_animal, args.format, args.seed, Path(args.out),
+             error_share=args.errors)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _ontology_load(args: argparse.Namespace) -> int:
+    """Parse an OBO / OBO-JSON ontology file and store its terms for the validator."""
+    from chalicelib.validate.term_table import save_terms
+    from chalicelib.validate.terms import InMemoryTermStore
+
+    store = InMemoryTermStore()
+    path = Path(args.file)
+    try:
+        if path.suffix == ".json":
+            count = store.load_obojson(path, kind=args.kind)
+        else:
+            count = store.load_obo(path, kind=args.kind)
+    except (OSError, ValueError) as exc:
+        print(f"{path}: cannot be read as an ontology: {exc}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        print(f"{path}: {count} terms read (not stored: --dry-run)")
+        return 0
+    stored = save_terms(store.all_terms())
+    print(f"{path}: {stored} terms stored for the validator")
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> int:
     """Print the settings the current environment resolves to (names, endpoint, stage)."""
     from dataclasses import asdict
@@ -98,6 +180,46 @@ def build_parser() -> argparse.ArgumentParser:
                                           "json"])
     parse.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
     parse.set_defaults(func=_parse)
+
+    validate = commands.add_parser(
+        "validate", help="check a file against the IMAGE standard (exit 0 ok, 1 errors)",
+        description="Read any file the parsers read, map free text to ontology terms where "
+                    "certain, and check every record against the IMAGE ruleset. Exit 0 "
+                    "without errors, 1 with errors, 2 if the file cannot be read.")
+    validate.add_argument("file")
+    validate.add_argument("--type", choices=["template", "crbanim", "cryoweb", "biosamples",
+                                             "json"])
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--ruleset", help="another ruleset JSON file (default: shipped)")
+    validate.add_argument("--obo", action="append", default=[],
+                          help="an OBO or OBO-JSON ontology to add to the seed terms "
+                               "(repeatable)")
+    validate.set_defaults(func=_validate)
+
+    generate = commands.add_parser(
+        "generate", help="write realistic demo/test files of any size",
+        description="Animals with pedigrees, samples, breeds, countries, coordinates, and "
+                    "a chosen share of deliberate mistakes; deterministic per seed.")
+    generate.add_argument("out")
+    generate.add_argument("--animals", type=int, default=100)
+    generate.add_argument("--samples-per-animal", type=int, default=2)
+    generate.add_argument("--format", choices=["template", "crbanim", "cryoweb",
+                                               "biosamples"], default="template")
+    generate.add_argument("--seed", type=int, default=1)
+    generate.add_argument("--errors", type=float, default=0.0,
+                          help="share of records with a deliberate mistake (0 to 1)")
+    generate.set_defaults(func=_generate)
+
+    ontology = commands.add_parser("ontology", help="ontology files for the validator")
+    onto_commands = ontology.add_subparsers(dest="ontology_command", required=True)
+    load = onto_commands.add_parser(
+        "load", help="store an OBO / OBO-JSON file's terms (DynamoDB of the stage)")
+    load.add_argument("file")
+    load.add_argument("--kind", choices=["species", "breed", "country", "organism_part",
+                                         "developmental_stage", "physiological_stage",
+                                         "sex"])
+    load.add_argument("--dry-run", action="store_true", help="read only, store nothing")
+    load.set_defaults(func=_ontology_load)
 
     settings = commands.add_parser("settings", help="print the resolved stage settings")
     settings.set_defaults(func=_settings)

@@ -124,6 +124,13 @@ class Record:
         )
 
 
+def record_key(material: Material | str, record_id: str) -> str:
+    """The key of a record within its submission: ``A~<id>`` (animal) or ``S~<id>``
+    (sample). Animals and samples are separate name spaces in every input format; ``~``
+    is safe in URLs, where record keys appear."""
+    return f"{'A' if Material(material) is Material.ORGANISM else 'S'}~{record_id}"
+
+
 class Level(StrEnum):
     """How bad a problem is."""
 

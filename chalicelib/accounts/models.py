@@ -64,3 +64,5 @@ class DictionaryModel(Model):
     label = UnicodeAttribute()
     country = UnicodeAttribute(default="")
     added_by = UnicodeAttribute(null=True)
+    #: Kind-specific details (for ontology terms: synonyms, parents, obsolete, kind).
+    data = JSONAttribute(null=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from chalicelib.ingest.common import (
     MISSING_GEO,
     Interner,
+    gc_paused,
     normalize_date,
     ontology_id,
 )
@@ -297,4 +298,5 @@ class _CrbAnimParser:
 
 def parse(path: Path, display: str) -> ParseResult:
     """Parse a CRB-Anim CSV export (the caller has checked size and format)."""
-    return _CrbAnimParser(display).parse(path)
+    with gc_paused():
+        return _CrbAnimParser(display).parse(path)

@@ -66,9 +66,7 @@ def _split(fh: BinaryIO, display: str) -> Iterator[tuple[Kind, int, str]]:
                 continue
             start = lineno
             # fast path: a whole statement on one plain line (the usual pg_dump INSERT)
-            if (line.count("'") % 2 == 0 and "\\" not in line and '"' not in line
-                    and "$" not in line and "--" not in line and "/*" not in line
-                    and line.count(";") == 1):
+            if _one_statement(line):
                 text = line.rstrip()
                 if text.endswith(";"):
                     if text[:1] in "Ss":
@@ -156,6 +154,25 @@ def _split(fh: BinaryIO, display: str) -> Iterator[tuple[Kind, int, str]]:
         raise UnreadableFile.one(
             display, "The dump ends inside COPY data (no closing '\\.' line): the file is "
             "truncated. Export the dump again.", code="bad-sql", line=lineno)
+
+
+def _one_statement(line: str) -> bool:
+    """True when ``line`` holds at most one statement whose only top-level ``;`` is its
+    last character (before the newline), with nothing the slow scanner must see: no
+    backslash, and no ``"``, ``$``, ``--`` or ``/*`` outside single-quoted strings. Text
+    inside quotes may hold any of ``;``, ``$``, ``--`` (``'Qualität; ok'``). Conservative:
+    False sends the line to the full scanner, which is always right."""
+    if "\\" in line:
+        return False
+    if "'" in line:
+        parts = line.split("'")
+        if len(parts) % 2 == 0:  # an odd number of quotes: a string goes on to the next line
+            return False
+        outside = "".join(parts[::2])
+    else:
+        outside = line
+    return (outside.count(";") == 1 and outside.rstrip().endswith(";") and '"' not in outside
+            and "$" not in outside and "--" not in outside and "/*" not in outside)
 
 
 def _only_comments(text: str) -> bool:

@@ -39,6 +39,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 LOG = logging.getLogger(__name__)
@@ -221,6 +222,7 @@ class BioSamplesClient:
         lost_answer_poll: float = 2.0,
         repost_if_not_found: bool = True,
         session: requests.Session | None = None,
+        pool_size: int = 32,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -232,7 +234,9 @@ class BioSamplesClient:
         sends ``Retry-After``. After a lost ``POST`` answer the client searches for the
         sample by name for up to ``lost_answer_window`` seconds; if it is still not found
         it posts again (``repost_if_not_found``) or raises
-        :class:`BioSamplesOutcomeUnknown`.
+        :class:`BioSamplesOutcomeUnknown`. ``pool_size`` is the number of connections kept
+        open (set it to at least the number of threads sharing the client; requests'
+        default of 10 makes extra threads open and drop a connection per call).
         """
         self.base_url = base_url.rstrip("/")
         self.auth_url = auth_url
@@ -248,7 +252,12 @@ class BioSamplesClient:
         self.lost_answer_window = lost_answer_window
         self.lost_answer_poll = lost_answer_poll
         self.repost_if_not_found = repost_if_not_found
-        self.session = session or requests.Session()
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(1, pool_size))
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._token: WebinToken | None = None
@@ -304,13 +313,20 @@ class BioSamplesClient:
             return token
         raise AssertionError("unreachable")  # pragma: no cover - _wait raises at the end
 
-    def token(self, *, force: bool = False) -> str:
-        """The cached Webin token, renewed when close to expiry (or ``force``)."""
+    def token(self, *, force: bool = False, stale: str | None = None) -> str:
+        """The cached Webin token, renewed when close to expiry (or ``force``).
+
+        ``stale`` is a token the server refused: it is renewed only if it is still the
+        cached one, so threads that all saw the same 401/403 log in once, not once each.
+        """
         with self._token_lock:
-            if force or self._token is None or self._token.needs_refresh(
+            current = self._token
+            refused = force and (stale is None or (current is not None
+                                                   and current.value == stale))
+            if refused or current is None or current.needs_refresh(
                     time.time(), self.refresh_margin):
-                self._token = self.login()
-            return self._token.value
+                current = self._token = self.login()
+            return current.value
 
     @property
     def webin_id(self) -> str | None:
@@ -354,9 +370,11 @@ class BioSamplesClient:
             hdrs["Content-Type"] = "application/json"
         hdrs.update(headers or {})
         use_auth = auth and bool(self.username and self.password)
+        sent: str | None = None
         for relogin in (False, True):
             if use_auth:
-                hdrs["Authorization"] = f"Bearer {self.token(force=relogin)}"
+                sent = self.token(force=relogin, stale=sent)
+                hdrs["Authorization"] = f"Bearer {sent}"
             response = self.session.request(method, url, json=json_body, params=params,
                                             headers=hdrs, timeout=self.timeout)
             if response.status_code in (401, 403) and use_auth and not relogin:
@@ -484,15 +502,23 @@ class BioSamplesClient:
 
     def _find_own_after_loss(self, name: str) -> dict[str, Any] | None:
         """Poll the name search for our own sample until ``lost_answer_window`` expires."""
-        deadline = time.monotonic() + self.lost_answer_window
+        return self.find_own(name, window=self.lost_answer_window)
+
+    def find_own(self, name: str, *, window: float = 0.0,
+                 poll: float | None = None) -> dict[str, Any] | None:
+        """The sample called ``name`` owned by this account (uncurated, fetched by
+        accession), polling the lagging search index for up to ``window`` seconds;
+        ``None`` if it does not show up."""
+        poll = self.lost_answer_poll if poll is None else poll
+        deadline = time.monotonic() + window
         while True:
             found = self.find_by_name(name)
             if found is not None and (not self.username or found.get(
                     "webinSubmissionAccountId") == self.username):
                 return self.get(found["accession"], apply_curations=False)
-            if time.monotonic() + self.lost_answer_poll > deadline:
+            if time.monotonic() + poll > deadline:
                 return None
-            self._sleep(self.lost_answer_poll)
+            self._sleep(poll)
 
     def update(self, accession: str, sample: dict[str, Any]) -> dict[str, Any]:
         """Replace a sample: GET the stored one, keep its server fields, PUT the rest.
@@ -511,6 +537,16 @@ class BioSamplesClient:
         if stored_sra:
             chars["SRA accession"] = stored_sra
         body["characteristics"] = chars
+        body["accession"] = accession
+        result: dict[str, Any] = self.request_json("PUT", f"/samples/{accession}",
+                                                   json_body=body)
+        return result
+
+    def replace(self, accession: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``PUT /samples/{accession}`` of a complete body as it is (the caller merged it
+        with the stored sample, see ``builder.merge_for_update``); returns the stored one.
+        """
+        body = self._for_writing(body)
         body["accession"] = accession
         result: dict[str, Any] = self.request_json("PUT", f"/samples/{accession}",
                                                    json_body=body)

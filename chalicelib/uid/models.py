@@ -50,6 +50,8 @@ class SubmissionModel(Model):
     problems = JSONAttribute(default=list)
     #: The last validation: ruleset version, summary, problems grouped by (code, field).
     validation = JSONAttribute(null=True)
+    #: Free text the enrichment could not map with certainty: proposals to confirm.
+    mappings = JSONAttribute(default=list)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

@@ -17,30 +17,26 @@ from typing import Any, Protocol
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.records import Material, Problem, Record
+from chalicelib.records import Problem, Record, record_key
 from chalicelib.uid.models import RecordModel, SubmissionModel
 from chalicelib.uid.status import SubmissionStatus, check_transition
 from chalicelib.uid.tables import bind
+
+AttributeValueLike = dict[str, Any]
 
 #: DynamoDB refuses items over 400 KB; stay clear of it with the record's own JSON.
 MAX_RECORD_BYTES = 350_000
 #: Problems stored on a submission (the rest is counted, not kept).
 MAX_STORED_PROBLEMS = 500
 
-_MATERIAL_PREFIX = {Material.ORGANISM: "A", Material.SPECIMEN: "S"}
-
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def record_key(record: Record) -> str:
-    """The range key of a record: material prefix + data source id.
-
-    Animals and samples are separate name spaces in every input format, so the prefix
-    keeps an animal and a sample with the same id apart.
-    """
-    return f"{_MATERIAL_PREFIX[record.material]}#{record.id}"
+def key_of(record: Record) -> str:
+    """The range key of a record (see :func:`chalicelib.records.record_key`)."""
+    return record_key(record.material, record.id)
 
 
 def content_hash(record: Record) -> str:
@@ -142,7 +138,8 @@ def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
 
 def finish_validation(team_id: str, submission_id: str, status: SubmissionStatus,
                       message: str, *, summary: dict[str, int],
-                      problems: list[dict[str, Any]], ruleset: str) -> None:
+                      problems: list[dict[str, Any]], ruleset: str,
+                      mappings: list[dict[str, Any]] | None = None) -> None:
     """Record a validation's outcome on the submission (READY or NEED_REVISION)."""
     sub = get_submission(team_id, submission_id)
     if sub is None:
@@ -153,6 +150,7 @@ def finish_validation(team_id: str, submission_id: str, status: SubmissionStatus
     sub.validation = {"ruleset": ruleset, "summary": summary,
                       "problems": problems[:MAX_STORED_PROBLEMS],
                       "at": now().isoformat()}
+    sub.mappings = (mappings or [])[:MAX_STORED_PROBLEMS]
     sub.updated_at = now()
     sub.save()
 
@@ -190,7 +188,7 @@ def store_records(team_id: str, submission_id: str, records: list[Record]) -> St
     seen: set[str] = set()
     with RecordModel.batch_write() as batch:
         for record in records:
-            key = record_key(record)
+            key = key_of(record)
             seen.add(key)
             digest = content_hash(record)
             old = existing.get(key)
@@ -209,10 +207,13 @@ def store_records(team_id: str, submission_id: str, records: list[Record]) -> St
                 accession=accession, content_hash=digest, history=history[-50:],
                 updated_at=stamp,
             )
+            # Batch writes carry no condition: set the version ourselves, so editors who
+            # read the old one get a conflict instead of overwriting the reload.
             if old is not None:
-                item.version = old.version
+                item.version = (old.version or 0) + 1
                 changed += 1
             else:
+                item.version = 1
                 added += 1
             batch.save(item)
     removed = 0
@@ -250,14 +251,14 @@ def save_validation(submission_id: str, results: Iterable[_ValidationResult], *,
     stamp = now()
     with RecordModel.batch_write() as batch:
         for result in results:
-            prefix = "A" if result.material == Material.ORGANISM.value else "S"
-            item = by_key.get(f"{prefix}#{result.id}")
+            item = by_key.get(record_key(result.material, result.id))
             if item is None:
                 continue
             item.validation = {**result.to_dict(), "ruleset": ruleset}
             if item.status not in _KEEP_STATUS:
                 item.status = _RECORD_STATUS[str(result.status.value)]
             item.updated_at = stamp
+            item.version = (item.version or 0) + 1
             batch.save(item)
 
 
@@ -306,3 +307,138 @@ def records_page(team_id: str, submission_id: str, *, limit: int = 100,
                       "accession": item.accession, "record": item.data,
                       "validation": item.validation})
     return {"results": items, "next": _encode_cursor(result.last_evaluated_key)}
+
+
+# ------------------------------------------------------------------------- editing
+class EditRefused(Exception):
+    """An edit that cannot be made now: ``status`` for the API, message for the person."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def get_record(submission_id: str, record_id: str) -> RecordModel | None:
+    bind()
+    try:
+        return RecordModel.get(submission_id, record_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def record_view(item: RecordModel) -> dict[str, Any]:
+    """A record as the API shows it (``version`` is what an edit must send back)."""
+    return {"record_id": item.record_id, "id": item.data_source_id,
+            "material": item.material, "status": item.status,
+            "accession": item.accession, "record": item.data,
+            "validation": item.validation, "history": item.history or [],
+            "version": item.version}
+
+
+def editable(team_id: str, submission_id: str) -> SubmissionModel:
+    """The submission, if its records may change now (not while it is being read,
+    validated or sent to BioSamples)."""
+    from chalicelib.uid.status import BUSY
+
+    sub = get_submission(team_id, submission_id)
+    if sub is None:
+        raise EditRefused(404, f"no submission {submission_id} in team {team_id}")
+    if SubmissionStatus(sub.status) in BUSY:
+        raise EditRefused(409, f"the submission is {sub.status}: wait until it finishes, "
+                               "then edit")
+    if SubmissionStatus(sub.status) is SubmissionStatus.WAITING:
+        raise EditRefused(409, "the submission has no records yet: upload its file first")
+    return sub
+
+
+def _change(item: RecordModel, record: Record, who: str, what: str) -> None:
+    stamp = now()
+    data = record.to_dict()
+    if item.accession:
+        data["accession"] = item.accession
+    item.data = data
+    item.content_hash = content_hash(record)
+    item.history = [*list(item.history or []), {"at": stamp.isoformat(), "by": who,
+                                                "what": what}][-50:]
+    if item.status not in ("SUBMITTED", "COMPLETED"):
+        item.status = "LOADED"  # changed: to be validated again
+    item.updated_at = stamp
+
+
+def edit_record(team_id: str, submission_id: str, record_id: str,
+                patch: dict[str, list[dict[str, Any]] | None], who: str,
+                expected_version: int | None = None) -> RecordModel:
+    """Replace or remove attributes of one record (optimistic locking on ``version``)."""
+    from pynamodb.exceptions import PutError
+
+    from chalicelib.records import AttributeValue
+
+    editable(team_id, submission_id)
+    item = get_record(submission_id, record_id)
+    if item is None or item.team_id != team_id:
+        raise EditRefused(404, f"no record {record_id} in this submission")
+    if expected_version is not None and expected_version != item.version:
+        raise EditRefused(409, "someone changed this record since you opened it: reload "
+                               "it and apply your change again")
+    record = Record.from_dict(item.data)
+    for name, values in patch.items():
+        if values is None or values == []:
+            record.attributes.pop(name, None)
+            continue
+        try:
+            record.attributes[name] = [AttributeValue.from_dict(v) for v in values]
+        except (KeyError, TypeError, ValueError):
+            raise EditRefused(400, f"{name}: each value must be an object with 'value' and "
+                                   "optional 'units' and 'terms'") from None
+    if record_too_large(record):
+        raise EditRefused(400, "the record would be too large to store")
+    _change(item, record, who, f"edited {', '.join(sorted(patch))}")
+    try:
+        item.save()
+    except PutError as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise EditRefused(409, "someone changed this record at the same moment: reload "
+                                   "it and apply your change again") from None
+        raise
+    return item
+
+
+def fix_field(team_id: str, submission_id: str, field: str, value: AttributeValueLike,
+              record_ids: list[str], who: str) -> int:
+    """"Fix this": set one attribute to one value on many records; returns how many."""
+    from chalicelib.records import AttributeValue
+
+    editable(team_id, submission_id)
+    changed = 0
+    for record_id in dict.fromkeys(record_ids):
+        item = get_record(submission_id, record_id)
+        if item is None or item.team_id != team_id:
+            continue
+        record = Record.from_dict(item.data)
+        record.attributes[field] = [AttributeValue.from_dict(value)]
+        _change(item, record, who, f"fixed {field}")
+        item.save()
+        changed += 1
+    return changed
+
+
+def delete_records(team_id: str, submission_id: str, record_ids: list[str], who: str) -> int:
+    """Delete records; one already in BioSamples is flagged REMOVED instead, so its
+    accession is never forgotten. Returns how many were deleted or flagged."""
+    editable(team_id, submission_id)
+    done = 0
+    for record_id in dict.fromkeys(record_ids):
+        item = get_record(submission_id, record_id)
+        if item is None or item.team_id != team_id:
+            continue
+        if item.accession:
+            item.status = "REMOVED"
+            item.history = [*list(item.history or []),
+                            {"at": now().isoformat(), "by": who, "what": "removed"}]
+            item.save()
+        else:
+            item.delete()
+        done += 1
+    return done
+

@@ -43,3 +43,26 @@ def record_from_biosample(doc: dict[str, Any]) -> Record:
     rid = attributes[id_key][0].value if id_key else str(doc.get("name") or accession or "")
     return Record(id=rid, material=material, attributes=attributes,
                   relationships=relationships, accession=accession)
+
+
+def records_from_biosamples_docs(docs: list[dict[str, Any]]) -> list[Record]:
+    """Records of a BioSamples JSON file, before or after submission.
+
+    Before submission there are no accessions, so a relationship may name another record
+    of the same file by its ``name`` (and its ``source`` is the record's own name): such
+    targets become that record's id, so the context rules can resolve them.
+    """
+    records = [record_from_biosample(doc) for doc in docs]
+    by_name = {str(doc.get("name")): rec.id for doc, rec in zip(docs, records, strict=True)
+               if doc.get("name")}
+    for doc, rec in zip(docs, records, strict=True):
+        own = {doc.get("accession"), doc.get("name")} - {None}
+        if doc.get("accession"):
+            continue  # record_from_biosample kept the accessioned record's own links
+        rec.relationships = [
+            Relationship(_REL_TYPES[str(r["type"]).lower()],
+                         by_name.get(str(r["target"]), str(r["target"])))
+            for r in doc.get("relationships") or []
+            if (r.get("source") in own or not r.get("source"))
+            and str(r.get("type", "")).lower() in _REL_TYPES and r.get("target")]
+    return records

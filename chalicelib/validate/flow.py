@@ -8,7 +8,7 @@ problems grouped by (code, field), and becomes READY (no errors) or NEED_REVISIO
 
 from __future__ import annotations
 
-from functools import lru_cache
+import time
 from typing import Any
 
 from chalicelib.messages import StepMessage
@@ -23,7 +23,7 @@ from chalicelib.validate import (
     load_default_terms,
     validate_submission,
 )
-from chalicelib.validate.enrich import Enricher, enrich_record
+from chalicelib.validate.enrich import Enricher, enrich_record, fold
 
 #: Statuses from which a submission may be validated; others are busy or have no records.
 VALIDATABLE = frozenset({SubmissionStatus.LOADED, SubmissionStatus.VALIDATING,
@@ -33,9 +33,21 @@ VALIDATABLE = frozenset({SubmissionStatus.LOADED, SubmissionStatus.VALIDATING,
 MAX_IDS_PER_PROBLEM = 200
 
 
-@lru_cache(maxsize=1)
+_TERMS_TTL = 900.0
+_terms_cache: list[tuple[float, InMemoryTermStore]] = []
+
+
 def _terms() -> InMemoryTermStore:
-    return load_default_terms()
+    """The seed terms plus the ones operators loaded (DynamoDB), kept 15 minutes."""
+    now = time.monotonic()
+    if _terms_cache and now - _terms_cache[0][0] < _TERMS_TTL:
+        return _terms_cache[0][1]
+    from chalicelib.validate.term_table import load_into
+
+    store = load_default_terms()
+    load_into(store)
+    _terms_cache[:] = [(now, store)]
+    return store
 
 
 def handle_validation_message(message_id: str, body: str) -> None:
@@ -46,13 +58,27 @@ def handle_validation_message(message_id: str, body: str) -> None:
 
 
 def check_records(records: list[Record], ruleset: Ruleset | None = None,
-                  terms: InMemoryTermStore | None = None) -> ValidationReport:
-    """Enrich (certain matches only) and validate records; pure, used by the CLI too."""
+                  terms: InMemoryTermStore | None = None, *,
+                  confirmed: dict[str, dict[str, str]] | None = None,
+                  rejected: set[tuple[str, str]] | None = None,
+                  ) -> tuple[ValidationReport, list[dict[str, Any]]]:
+    """Enrich (certain matches and the team's confirmed mappings only) and validate
+    records; pure, used by the CLI too. Returns the report and the open proposals
+    (``[{kind, text, proposals: [...]}]``, minus those the team rejected)."""
     terms = terms or _terms()
-    enricher = Enricher(terms)
+    enricher = Enricher(terms, confirmed=confirmed)
+    open_questions: dict[tuple[str, str], dict[str, Any]] = {}
     for record in records:
-        enrich_record(record, enricher)
-    return validate_submission(records, ruleset or load_default_ruleset(), terms)
+        for outcome in enrich_record(record, enricher):
+            if outcome.applied is not None or not outcome.proposals:
+                continue
+            key = (outcome.kind.value, fold(outcome.text))
+            if key in (rejected or set()) or key in open_questions:
+                continue
+            open_questions[key] = {"kind": outcome.kind.value, "text": outcome.text,
+                                   "proposals": [m.to_dict() for m in outcome.proposals[:5]]}
+    report = validate_submission(records, ruleset or load_default_ruleset(), terms)
+    return report, list(open_questions.values())
 
 
 def validate_stored_submission(team_id: str, submission_id: str) -> dict[str, Any] | None:
@@ -75,11 +101,13 @@ def validate_stored_submission(team_id: str, submission_id: str) -> dict[str, An
     repository.set_status(team_id, submission_id, SubmissionStatus.VALIDATING,
                           "Checking the records against the IMAGE standard")
     from chalicelib.submission_facts import with_facts
+    from chalicelib.uid.mappings import team_mappings
     from chalicelib.uid.submissions import facts_of
 
     facts = facts_of(team_id, submission_id)
     records = [with_facts(r, facts) for r in repository.iter_records(submission_id)]
-    report = check_records(records)
+    confirmed, rejected = team_mappings(team_id)
+    report, proposals = check_records(records, confirmed=confirmed, rejected=rejected)
     repository.save_validation(submission_id, report.records, ruleset=report.ruleset)
     summary = report.summary()
     problems = [g.to_dict(MAX_IDS_PER_PROBLEM) for g in report.problems()]
@@ -88,7 +116,8 @@ def validate_stored_submission(team_id: str, submission_id: str) -> dict[str, An
             f"{summary['pass']} passed, {summary['warning']} with warnings, "
             f"{summary['error']} with errors")
     repository.finish_validation(team_id, submission_id, status, text,
-                                 summary=summary, problems=problems, ruleset=report.ruleset)
+                                 summary=summary, problems=problems, ruleset=report.ruleset,
+                                 mappings=proposals)
     count("SubmissionsValidated")
     count("RecordsValidated", len(records))
     publish("validation_finished", team_id=team_id, submission_id=submission_id,

@@ -67,7 +67,7 @@ def test_upload_reaches_dynamodb_and_the_api(pump, web, team, people):
     rest = requests.get(f"{api}/records", params={"cursor": page["next"]},
                         headers=admin.headers, timeout=10).json()
     ids = {r["record_id"] for r in page["results"] + rest["results"]}
-    assert len(ids) == 4 and sum(i.startswith("S#") for i in ids) == 1
+    assert len(ids) == 4 and sum(i.startswith("S~") for i in ids) == 1
 
     # Nobody else reads it: not anonymously, not a member of another team.
     assert requests.get(api, timeout=10).status_code == 401
