@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, CORSConfig
+from chalice import BadRequestError, Chalice, CORSConfig, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api.accounts import accounts_api
+from chalicelib.api.pool import pool_api
 from chalicelib.api.records import XLSX, records_api
 from chalicelib.api.submissions import submissions_api
 from chalicelib.api.teams import teams_api
-from chalicelib.auth.access import bind_request_source, public
+from chalicelib.auth.access import Access, Principal, bind_request_source, protected, public
 from chalicelib.config import get_settings
 
 # configure_logs=False: the structured Powertools logger is the only log handler.
@@ -35,7 +36,22 @@ app.register_blueprint(accounts_api)
 app.register_blueprint(teams_api)
 app.register_blueprint(submissions_api)
 app.register_blueprint(records_api)
+app.register_blueprint(pool_api)
 app.api.binary_types.append(XLSX)
+
+
+@app.route("/harvest", methods=["POST"])
+@protected(Access.SITE_ADMIN)
+def harvest_now(principal: Principal) -> Response:
+    """An operator starts a harvest now (``{"mode": "full"}`` or incremental)."""
+    from chalicelib.api.common import json_body
+    from chalicelib.harvest.flow import start_harvest
+
+    mode = json_body(app.current_request).get("mode", "incremental")
+    if mode not in ("full", "incremental"):
+        raise BadRequestError("mode must be full or incremental")
+    return Response(start_harvest(mode=mode, trigger=f"operator {principal.email}"),
+                    status_code=202)
 
 
 @app.route("/health", methods=["GET"])

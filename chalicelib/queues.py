@@ -17,3 +17,11 @@ def send_harvest(message: HarvestMessage) -> str:
     answer = client("sqs").send_message(QueueUrl=queue_url("harvest"),
                                         MessageBody=message.to_json())
     return str(answer["MessageId"])
+
+
+def send_step_later(message: StepMessage, queue: str, delay_seconds: int) -> str:
+    """Queue a step to run after a delay (at most 15 minutes, SQS's limit)."""
+    answer = client("sqs").send_message(QueueUrl=queue_url(queue),
+                                        MessageBody=message.to_json(),
+                                        DelaySeconds=max(0, min(int(delay_seconds), 900)))
+    return str(answer["MessageId"])

@@ -228,3 +228,63 @@ def decide_mapping(team_id: str, principal: Principal) -> Response:
                  kind=body["kind"], text=body["text"], term=term)
     return Response({"kind": body["kind"], "text": body["text"], "term": term},
                     status_code=201)
+
+
+@records_api.route("/teams/{team_id}/submissions/{submission_id}/submit", methods=["POST"])
+@protected(Access.MEMBER)
+def submit(team_id: str, submission_id: str, principal: Principal) -> Response:
+    """Send a READY submission to BioSamples (in the background; watch ``/progress``)."""
+    from chalicelib import audit
+    from chalicelib.submit.flow import SubmitRefused, start_submission
+
+    try:
+        queued = start_submission(team_id, submission_id, principal.email)
+    except SubmitRefused as exc:
+        return error(exc.status, "submit_refused", exc.message)
+    audit.record(team_id, principal.user_id, principal.email, "submitted_to_biosamples",
+                 submission_id, records=queued["queued_records"])
+    return Response(queued, status_code=202)
+
+
+@records_api.route("/teams/{team_id}/submissions/{submission_id}/progress", methods=["GET"])
+@protected(Access.MEMBER)
+def progress(team_id: str, submission_id: str, principal: Principal) -> dict[str, Any]:
+    """How far the submission to BioSamples is: done / total, and the refused records."""
+    from chalicelib.submit.ports import SubmissionRef
+    from chalicelib.uid import repository
+    from chalicelib.uid.submission_store import DynamoSubmissionStore
+
+    sub = repository.get_submission(team_id, submission_id)
+    if sub is None:
+        raise NotFoundError(f"no submission {submission_id} in team {team_id}")
+    store = DynamoSubmissionStore()
+    ref = SubmissionRef(team_id, submission_id)
+    state = store.progress(ref)
+    return {"status": sub.status, "message": sub.status_message, "done": state.done,
+            "total": state.total, "pending": state.pending, "errors": store.errors(ref)}
+
+
+@records_api.route("/teams/{team_id}/submissions/{submission_id}/records/{record_id}/withdraw",
+                   methods=["POST"])
+@protected(Access.TEAM_ADMIN)
+def withdraw(team_id: str, submission_id: str, record_id: str,
+             principal: Principal) -> Response:
+    """Make an accessioned record private in BioSamples (it has no delete). Needs
+    ``{"confirm": true}``: the record disappears from public view."""
+    from chalicelib import audit
+    from chalicelib.submit.flow import request_withdrawal
+    from chalicelib.uid import repository
+
+    body = json_body(_request())
+    if body.get("confirm") is not True:
+        raise BadRequestError('withdrawing hides the record from everyone: send '
+                              '{"confirm": true} to go ahead')
+    item = repository.get_record(submission_id, record_id)
+    if item is None or item.team_id != team_id:
+        raise NotFoundError(f"no record {record_id} in this submission")
+    if not item.accession:
+        raise BadRequestError("this record is not in BioSamples: delete it instead")
+    request_withdrawal(team_id, submission_id, [record_id])
+    audit.record(team_id, principal.user_id, principal.email, "withdrawal_requested",
+                 submission_id, record=record_id, accession=item.accession)
+    return Response({"queued": True, "accession": item.accession}, status_code=202)

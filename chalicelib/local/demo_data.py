@@ -8,6 +8,7 @@ the API returns: S3 → SQS → ingest → validation → notifications all run 
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,4 +85,45 @@ def push_demo(api: str) -> DemoResult:
                 raise RuntimeError(f"demo upload of {path.name} failed: "
                                    f"{answer.status_code} {answer.text[:300]}")
             made.append(created["submission_id"])
+    # The team's Webin account: the local BioSamples knows Webin-12345 / demo-password.
+    _call(session, "PUT", f"{api}teams/{team_id}/webin",
+          json={"username": "Webin-12345", "password": "demo-password"})
     return DemoResult(DEMO_EMAIL, DEMO_PASSWORD, team_id, made)
+
+
+def _wait(session: requests.Session, url: str, done: set[str], timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = _call(session, "GET", url)
+        if state["status"] in done:
+            return state
+        time.sleep(0.5)
+    raise RuntimeError(f"demo: {url} did not reach {sorted(done)} in {timeout:.0f} s")
+
+
+def fix_and_submit(api: str, result: DemoResult) -> dict[str, Any]:
+    """The rest of the partner's story on the generated Template: wait for validation,
+    "fix this" on the organism parts the standard does not know, submit to the local
+    BioSamples and wait for the accessions."""
+    session = requests.Session()
+    tokens = _call(session, "POST", f"{api}auth/login",
+                   json={"email": result.email, "password": result.password})
+    session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+    base = f"{api}teams/{result.team_id}/submissions/{result.submissions[-1]}"
+    state = _wait(session, base, {"READY", "NEED_REVISION", "ERROR"})
+    if state["status"] == "NEED_REVISION":
+        for group in state["validation"]["problems"]:
+            if group["level"] == "error" and group["field"] == "Organism part":
+                records = _call(session, "GET", f"{base}/records?limit=1000")["results"]
+                ids = [r["record_id"] for r in records if r["id"] in set(group["records"])
+                       and r["material"] != "organism"]
+                _call(session, "POST", f"{base}/fix", json={
+                    "field": "Organism part", "value": "blood",
+                    "terms": ["UBERON_0000178"], "record_ids": ids})
+        time.sleep(1)
+        state = _wait(session, base, {"READY", "NEED_REVISION"})
+    if state["status"] != "READY":
+        raise RuntimeError(f"demo: the Template submission is {state['status']}: "
+                           f"{state['message']}")
+    _call(session, "POST", f"{base}/submit")
+    return dict(_wait(session, f"{base}/progress", {"COMPLETED", "ERROR"}, timeout=300))

@@ -38,6 +38,8 @@ class StackOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     moto_port: int = 5000
+    biosamples_port: int = 8081
+    ena_port: int = 8082
     state_dir: Path = LOCAL_DIR
     demo: bool = True
     stage: str = "local"
@@ -50,6 +52,8 @@ class LocalStack:
 
     options: StackOptions
     moto: Any = None
+    biosamples: Any = None
+    ena: Any = None
     pump: Any = None
     web: Any = None
     app_module: ModuleType | None = None
@@ -70,7 +74,28 @@ class LocalStack:
         self.moto = start_moto(opts.moto_port, opts.state_dir / "moto.log", opts.host)
         self.say(f"local AWS (moto server) on {self.moto.url}")
         self.say(f"handler logs (JSON): {opts.state_dir / 'handlers.log'}")
+        from chalicelib.local.biosamples.process import start_standin
+
+        self.biosamples = start_standin(opts.biosamples_port, opts.state_dir / "biosamples",
+                                        log_path=opts.state_dir / "biosamples.log",
+                                        host=opts.host)
+        self.say(f"local BioSamples on {self.biosamples.url} (state in "
+                 f"{opts.state_dir / 'biosamples'})")
         os.environ.update(stage_environment(opts.stage))
+        from chalicelib.local.ports import ensure_free
+        from chalicelib.local.service_process import start_service
+
+        if opts.ena_port:
+            ensure_free(opts.ena_port, "local ENA portal API", "--ena-port", opts.host)
+        self.ena = start_service("chalicelib.local.ena",
+                                 ["--host", opts.host, "--port", str(opts.ena_port)],
+                                 what="local ENA portal API",
+                                 log_path=opts.state_dir / "ena.log")
+        os.environ.update({"BIOSAMPLES_URL": self.biosamples.biosamples_url,
+                           "WEBIN_AUTH_URL": self.biosamples.webin_auth_url,
+                           "ENA_PORTAL_URL": self.ena.url,
+                           "SEARCH_BACKEND": "sqlite",
+                           "SEARCH_PATH": str(opts.state_dir / "pool.sqlite3")})
         os.environ.update(FAKE_CREDENTIALS)
         os.environ.update({"AWS_ENDPOINT_URL": self.moto.url, "AWS_DEFAULT_REGION": "eu-west-1",
                            "AWS_REGION": "eu-west-1", "STAGE": opts.stage,
@@ -103,6 +128,7 @@ class LocalStack:
                                   moto_url=self.moto.url)
         self.web.start()
         state = {"url": self.web.url, "api": self.web.url + "api/", "moto": self.moto.url,
+                 "biosamples": self.biosamples.url,
                  "outputs": self.outputs, "pid": os.getpid()}
         (opts.state_dir / "stack.json").write_text(json.dumps(state, indent=2))
         if opts.demo:
@@ -119,6 +145,24 @@ class LocalStack:
         result = push_demo(self.web.url + "api/")
         self.say(f"demo: {len(result.submissions)} submission(s) uploaded for team "
                  f"{result.team_id}; sign in as {result.email} / {result.password}")
+        threading.Thread(target=self._finish_demo, args=(result,), name="demo",
+                         daemon=True).start()
+
+    def _finish_demo(self, result: Any) -> None:
+        from chalicelib.local.demo_data import fix_and_submit
+
+        try:
+            progress = fix_and_submit(self.web.url + "api/", result)
+            self.say(f"demo: the generated Template was fixed and submitted to the local "
+                     f"BioSamples: {progress['done']}/{progress['total']} records "
+                     f"accessioned ({progress['status']})")
+            from chalicelib.harvest.flow import run_harvest
+
+            harvest = run_harvest("full")
+            self.say(f"demo: harvested the local BioSamples into the pool: "
+                     f"{harvest['counts']} ({harvest['status']})")
+        except Exception as exc:  # the stack keeps running; say what went wrong
+            self.say(f"demo: could not finish the submission story: {exc}")
 
     def stop(self) -> None:
         """Stop everything that was started, newest first."""
@@ -128,6 +172,10 @@ class LocalStack:
             self.pump.stop()
         if self.moto is not None:
             self.moto.stop()
+        if self.biosamples is not None:
+            self.biosamples.stop()
+        if self.ena is not None:
+            self.ena.stop()
 
 
 def parse_args(argv: list[str] | None) -> StackOptions:
@@ -139,11 +187,17 @@ def parse_args(argv: list[str] | None) -> StackOptions:
                         help="web server port (API and portal); env PORT")
     parser.add_argument("--moto-port", type=int, default=int(env.get("MOTO_PORT", "5000")),
                         help="moto server port (local AWS); env MOTO_PORT")
+    parser.add_argument("--biosamples-port", type=int,
+                        default=int(env.get("BIOSAMPLES_PORT", "8081")),
+                        help="local BioSamples port; env BIOSAMPLES_PORT")
+    parser.add_argument("--ena-port", type=int, default=int(env.get("ENA_PORT", "8082")),
+                        help="local ENA portal API port; env ENA_PORT")
     parser.add_argument("--state-dir", type=Path, default=LOCAL_DIR)
     parser.add_argument("--no-demo", action="store_true", help="start without demo data")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     return StackOptions(host=args.host, port=args.port, moto_port=args.moto_port,
+                        biosamples_port=args.biosamples_port, ena_port=args.ena_port,
                         state_dir=args.state_dir, demo=not args.no_demo, quiet=args.quiet)
 
 

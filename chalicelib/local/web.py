@@ -63,9 +63,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _api(self) -> None:
         path = self.path[len(API_PREFIX):] or "/"
         body = self._body()
+        headers = {**dict(self.headers), "X-Forwarded-Prefix": API_PREFIX}
         try:
             answer = self.server.gateway.handle_request(
-                method=self.command, path=path, headers=dict(self.headers), body=body)
+                method=self.command, path=path, headers=headers, body=body)
         except LocalGatewayException as exc:
             self._send(exc.CODE, dict(exc.headers), exc.body or b"")
             return

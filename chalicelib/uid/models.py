@@ -96,6 +96,13 @@ class RecordModel(Model):
     validation = JSONAttribute(null=True)
     accession = UnicodeAttribute(null=True)
     content_hash = UnicodeAttribute(default="")
+    #: Digest of the sample last written to BioSamples (None: never completed).
+    submitted_hash = UnicodeAttribute(null=True)
+    #: BioSamples' own words when the record is in ERROR.
+    message = UnicodeAttribute(null=True)
+    #: The submission worker holding the record, and until when (epoch seconds).
+    claimed_by = UnicodeAttribute(null=True)
+    claim_until = NumberAttribute(null=True)
     history = JSONAttribute(default=list)
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

@@ -21,7 +21,7 @@ from chalicelib.local.paths import REPO_ROOT
 from chalicelib.local.ports import free_port
 
 pytestmark = pytest.mark.e2e
-VALIDATED = ("READY", "NEED_REVISION")
+VALIDATED = ("READY", "NEED_REVISION", "SUBMITTED", "COMPLETED")
 
 
 def start_stack(tmp_path: Path, port: int, moto_port: int,
@@ -29,7 +29,8 @@ def start_stack(tmp_path: Path, port: int, moto_port: int,
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.Popen(
         [sys.executable, "-m", "chalicelib.local.stack", "--port", str(port),
-         "--moto-port", str(moto_port), "--state-dir", str(tmp_path / "state"), *extra],
+         "--moto-port", str(moto_port), "--biosamples-port", str(free_port()),
+         "--ena-port", str(free_port()), "--state-dir", str(tmp_path / "state"), *extra],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -95,6 +96,23 @@ def test_make_run_serves_the_portal_the_api_and_the_demo_data(stack):
     assert (cryoweb["animals"], cryoweb["samples"]) == (3, 1)
     assert (crbanim["animals"], crbanim["samples"], crbanim["skipped"]) == (1, 2, 1)
     assert all(s["summary"] for s in subs)
+    # The generated Template is fixed, submitted to the local BioSamples and harvested
+    # into the pool: the public API shows it, with accessions.
+    template = by_title["generated_template.xlsx"]
+    deadline = time.monotonic() + 180
+    pool: dict = {}
+    while time.monotonic() < deadline:
+        pool = requests.get(url + "api/backend/organism/", timeout=10).json()
+        if pool.get("count"):
+            break
+        time.sleep(1)
+    assert pool["count"] == 12, pool
+    assert pool["results"][0]["url"].startswith(url + "api/backend/organism/SAMEA")
+    done = requests.get(f"{url}api/teams/{team['team_id']}/submissions/"
+                        f"{template['submission_id']}/progress", headers=headers,
+                        timeout=10).json()
+    assert (done["status"], done["done"], done["total"]) == ("COMPLETED", 36, 36)
+
     # The team was told, by email too (the local outbox shows what SES recorded).
     outbox = requests.get(url + "local/outbox", timeout=10).json()["messages"]
     assert any("Upload processed" in m["subject"] for m in outbox)

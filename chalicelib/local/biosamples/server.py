@@ -526,6 +526,9 @@ class BioSamplesHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "BioSamplesLocal/1.0"
+    # Headers and body go out in separate writes: without TCP_NODELAY each answer waits
+    # ~40 ms for the client's delayed ACK (measured: 22 POST/s from one thread).
+    disable_nagle_algorithm = True
     server: BioSamplesHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

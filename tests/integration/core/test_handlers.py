@@ -97,20 +97,38 @@ def test_submission_handler_refuses_rather_than_pretends(client):
     assert answer.payload["batchItemFailures"] == [{"itemIdentifier": "msg-0"}]
 
 
-def test_schedule_queues_a_harvest_and_the_harvest_handler_takes_it(client):
-    answer = client.lambda_.invoke("harvest_daily",
-                                   client.events.generate_cw_event(
-                                       source="aws.events", detail_type="Scheduled Event",
-                                       detail={}, resources=["arn:rule"]))
-    assert answer.payload["mode"] == "incremental" and answer.payload["run_id"]
-    sqs = aws_clients.client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().queue_name("harvest"))["QueueUrl"]
-    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert json.loads(message["Body"])["run_id"] == answer.payload["run_id"]
+def test_schedule_queues_a_harvest_and_the_harvest_handler_runs_it(client, monkeypatch,
+                                                                     tmp_path):
+    from chalicelib.local.biosamples.process import start_standin
+    from chalicelib.local.service_process import start_service
 
-    event = sqs_event(client, get_settings().queue_name("harvest"), [message["Body"]])
-    result = client.lambda_.invoke("harvest_pool", event)
-    assert result.payload["batchItemFailures"] == [{"itemIdentifier": "msg-0"}]
+    standin = start_standin(0, tmp_path / "bs", "--load",
+                            str(Path(__file__).parents[2] / "data" / "biosamples"))
+    ena = start_service("chalicelib.local.ena", ["--port", "0"], what="local ENA")
+    try:
+        monkeypatch.setenv("BIOSAMPLES_URL", standin.biosamples_url)
+        monkeypatch.setenv("ENA_PORTAL_URL", ena.url)
+        monkeypatch.setenv("SEARCH_PATH", str(tmp_path / "pool.sqlite3"))
+        answer = client.lambda_.invoke("harvest_daily",
+                                       client.events.generate_cw_event(
+                                           source="aws.events", detail_type="Scheduled Event",
+                                           detail={}, resources=["arn:rule"]))
+        assert answer.payload["mode"] == "incremental" and answer.payload["run_id"]
+        sqs = aws_clients.client("sqs")
+        url = sqs.get_queue_url(QueueName=get_settings().queue_name("harvest"))["QueueUrl"]
+        [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert json.loads(message["Body"])["run_id"] == answer.payload["run_id"]
+
+        full = json.dumps({"mode": "full", "run_id": "r1"})
+        event = sqs_event(client, get_settings().queue_name("harvest"), [full, "not json"])
+        result = client.lambda_.invoke("harvest_pool", event)
+        assert result.payload["batchItemFailures"] == [{"itemIdentifier": "msg-1"}]
+        pool = client.http.get("/backend/organism/").json_body
+        assert pool["count"] == 1
+        assert pool["results"][0]["data_source_id"] == "SAMEA6376980"
+    finally:
+        standin.stop()
+        ena.stop()
 
 
 def test_routes_answer(client):

@@ -1,0 +1,406 @@
+"""The harvest service: IMAGE records from BioSamples into the pool (no SQS here).
+
+Why it works this way (the old CDP's pain points in ``/work/shared/spec/cdp-and-portal.md``
+§2 and §4):
+
+* **Pages, not GETs.** One cursor-mode search (``filter=attr:project:IMAGE``, ``size=200``)
+  returns whole records; the old importer fetched every accession separately.
+* **Full runs build a new index and swap the alias** only if the result looks sane: a
+  BioSamples outage (HTML pages, 5xx after retries) or a sudden drop in counts (more than
+  ``max_drop`` of the current pool) stops the swap and comes back as anomalies for the
+  caller to tell operators. The pool is never emptied by a bad run, and since the new
+  index holds only what was harvested, withdrawn or private records leave the pool (the
+  old CDP never deleted anything).
+* **Incremental runs** ask only for records updated since the last good run
+  (``dt:update:from=…``, minus an overlap for BioSamples' index lag) and upsert them.
+* **Time budget.** A Lambda invocation is bounded; when the budget runs low the run stops
+  after a page and returns a :class:`Checkpoint` (cursor, run id, index, counts) that the
+  next call continues from. The checkpoint is also saved in the :class:`RunStateStore`.
+* Reverse links (children, specimens) are recomputed from the index after loading, so the
+  harvester needs memory for one page, not for the pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlparse
+
+from chalicelib.harvest.dadis import DadisTable
+from chalicelib.harvest.state import Checkpoint, RunState, RunStateStore
+from chalicelib.harvest.transform import (
+    ORGANISM,
+    SPECIMEN,
+    QualityChecker,
+    ReverseLinks,
+    documents_for_page,
+)
+from chalicelib.search.port import Query, SearchBackend, versioned_name
+from chalicelib.submit.biosamples_client import (
+    BioSamplesBadResponse,
+    BioSamplesError,
+    SearchPage,
+)
+
+LOG = logging.getLogger(__name__)
+IMAGE_FILTER = "attr:project:IMAGE"
+FULL, INCREMENTAL = "full", "incremental"
+
+
+class SampleSource(Protocol):
+    """What the harvester needs from BioSamples (``BioSamplesClient`` satisfies it)."""
+
+    def search(self, filters: Sequence[str] = (), *, text: str | None = None,
+               size: int = 200, cursor: str = "*",
+               apply_curations: bool = True) -> Iterable[SearchPage]:
+        """Cursor-mode pages following ``next``."""
+        ...
+
+
+class FileSource(Protocol):
+    """Data files of samples (``chalicelib.harvest.ena.EnaClient`` satisfies it)."""
+
+    def file_documents(self, specimens: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """File documents (``record_type: file``) of the given specimen documents."""
+        ...
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """Something an operator must look at; it stopped the swap or the run."""
+
+    kind: str  # "source_unavailable" | "bad_response" | "count_drop" | "empty"
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class HarvestResult:
+    """What a call did: ``done``, ``partial`` (continue from ``checkpoint``) or ``aborted``."""
+
+    run_id: str
+    mode: str
+    status: str
+    index: str | None
+    swapped: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    checkpoint: Checkpoint | None = None
+
+    def raise_for_anomalies(self) -> None:
+        """Raise :class:`HarvestAnomaly` if the run found anything wrong."""
+        if self.anomalies:
+            raise HarvestAnomaly(self)
+
+
+class HarvestAnomaly(RuntimeError):
+    """A harvest stopped for an operator to look at (see ``result.anomalies``)."""
+
+    def __init__(self, result: HarvestResult) -> None:
+        super().__init__("; ".join(f"{a.kind}: {a.message}" for a in result.anomalies))
+        self.result = result
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def cursor_of(url: str | None) -> str | None:
+    """The ``cursor`` parameter of a ``next`` link."""
+    if not url:
+        return None
+    values = parse_qs(urlparse(url).query).get("cursor")
+    return values[0] if values else None
+
+
+class Harvester:
+    """Harvest runs over one BioSamples source into one pool alias."""
+
+    def __init__(self, source: SampleSource, backend: SearchBackend, state: RunStateStore, *,
+                 page_size: int = 200, max_drop: float = 0.2,
+                 filters: Sequence[str] = (IMAGE_FILTER,), dadis: DadisTable | None = None,
+                 files: FileSource | None = None, overlap: timedelta = timedelta(minutes=10),
+                 keep_previous: int = 1, clock: Callable[[], float] = time.monotonic,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        if not 1 <= page_size <= 200:
+            raise ValueError("BioSamples pages hold at most 200 records")
+        self.source = source
+        self.backend = backend
+        self.state = state
+        self.page_size = page_size
+        self.max_drop = max_drop
+        self.filters = tuple(filters)
+        self.dadis = dadis
+        self.files = files
+        self.overlap = overlap
+        self.keep_previous = keep_previous
+        self.clock = clock
+        self.now = now
+        self.checker = QualityChecker()
+
+    # -- entry points ----------------------------------------------------------------------
+
+    def run(self, mode: str = FULL, *, time_budget: float | None = None,
+            force: bool = False) -> HarvestResult:
+        """Start a run, or continue the saved checkpoint of the same mode.
+
+        ``time_budget`` (seconds) bounds this call; ``force`` swaps even when the counts
+        dropped (an operator's decision after reading the anomaly).
+        """
+        if mode not in (FULL, INCREMENTAL):
+            raise ValueError(f"mode must be {FULL!r} or {INCREMENTAL!r}")
+        state = self.state.load()
+        checkpoint = state.checkpoint
+        if checkpoint is not None and checkpoint.mode != mode:
+            LOG.warning("abandoning %s run %s for a %s run", checkpoint.mode,
+                        checkpoint.run_id, mode)
+            self._abandon(checkpoint)
+            checkpoint = None
+        if checkpoint is None:
+            if mode == INCREMENTAL and (not state.last_good_run
+                                        or self.backend.current_index() is None):
+                mode = FULL  # nothing to build on yet
+            checkpoint = self._start(mode, state)
+            state.checkpoint = checkpoint
+            self.state.save(state)
+        return self._continue(state, checkpoint, time_budget, force)
+
+    def full(self, *, time_budget: float | None = None, force: bool = False) -> HarvestResult:
+        """A full run (new index, sanity checks, alias swap)."""
+        return self.run(FULL, time_budget=time_budget, force=force)
+
+    def incremental(self, *, time_budget: float | None = None) -> HarvestResult:
+        """Records updated since the last good run, upserted into the live index."""
+        return self.run(INCREMENTAL, time_budget=time_budget)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _start(self, mode: str, state: RunState) -> Checkpoint:
+        run_id = uuid.uuid4().hex
+        started = self.now()
+        if mode == FULL:
+            index = versioned_name(self.backend.alias, started, run_id[:6])
+            self.backend.create_index(index)
+            since = None
+        else:
+            current = self.backend.current_index()
+            assert current is not None and state.last_good_run is not None
+            index = current
+            since = _iso(_parse_iso(state.last_good_run) - self.overlap)
+        LOG.info("harvest %s %s into %s", mode, run_id, index)
+        return Checkpoint(run_id=run_id, mode=mode, started_at=_iso(started), index=index,
+                          since=since, counts={"seen": 0, ORGANISM: 0, SPECIMEN: 0,
+                                               "skipped": 0})
+
+    def _abandon(self, checkpoint: Checkpoint) -> None:
+        if checkpoint.mode == FULL and checkpoint.index != self.backend.current_index():
+            try:
+                self.backend.drop_index(checkpoint.index)
+            except (LookupError, ValueError) as exc:
+                LOG.info("could not drop %s: %s", checkpoint.index, exc)
+
+    def _filters(self, checkpoint: Checkpoint) -> list[str]:
+        filters = list(self.filters)
+        if checkpoint.since:
+            filters.append(f"dt:update:from={checkpoint.since}")
+        return filters
+
+    def _continue(self, state: RunState, cp: Checkpoint, time_budget: float | None,
+                  force: bool) -> HarvestResult:
+        deadline = None if time_budget is None else self.clock() + time_budget
+        result = HarvestResult(cp.run_id, cp.mode, "partial", cp.index, counts=cp.counts)
+        changed: list[dict[str, Any]] = []
+        previous: dict[str, dict[str, Any]] = {}
+        page_time = 0.0
+        try:
+            if cp.cursor:
+                pages = iter(self.source.search(self._filters(cp), size=self.page_size,
+                                                cursor=cp.cursor))
+                while True:
+                    began = self.clock()
+                    page = next(pages, None)
+                    if page is None:
+                        cp.cursor = ""
+                        break
+                    docs = documents_for_page(page.samples, dadis=self.dadis,
+                                              checker=self.checker)
+                    if cp.mode == INCREMENTAL:
+                        for old in self.backend.get_many([d["id"] for d in docs], cp.index):
+                            previous[old["id"]] = old
+                        changed += docs
+                    self.backend.bulk_index(cp.index, docs)
+                    cp.counts["seen"] += len(page.samples)
+                    cp.counts["skipped"] += len(page.samples) - len(docs)
+                    for d in docs:
+                        cp.counts[d["record_type"]] = cp.counts.get(d["record_type"], 0) + 1
+                    cp.pages += 1
+                    cp.cursor = cursor_of(page.next_url) or "" if page.samples else ""
+                    page_time = max(page_time, self.clock() - began)
+                    state.checkpoint = cp
+                    self.state.save(state)
+                    if not cp.cursor:
+                        break
+                    if deadline is not None and self.clock() + 2 * page_time > deadline:
+                        if cp.mode == INCREMENTAL:
+                            self._relink_after_update(cp.index, changed, previous)
+                        result.checkpoint = cp
+                        return result
+        except BioSamplesBadResponse as exc:
+            return self._stop(state, cp, result, Anomaly(
+                "bad_response", f"BioSamples answered with something other than JSON: "
+                                f"{exc.message}", {"url": exc.url, "status": exc.status}))
+        except BioSamplesError as exc:
+            return self._stop(state, cp, result, Anomaly(
+                "source_unavailable", f"BioSamples failed: {exc.message}",
+                {"url": exc.url, "status": exc.status}))
+        if cp.mode == INCREMENTAL:
+            self._relink_after_update(cp.index, changed, previous)
+            if self.files is not None:
+                self._attach_files(cp.index, [d for d in changed
+                                              if d["record_type"] == SPECIMEN])
+            self.backend.finish_loading(cp.index)
+            state.last_good_run = cp.started_at
+            state.checkpoint = None
+            self.state.save(state)
+            result.status = "done"
+            return result
+        return self._finish_full(state, cp, result, force)
+
+    def _stop(self, state: RunState, cp: Checkpoint, result: HarvestResult,
+              anomaly: Anomaly) -> HarvestResult:
+        """The source failed: keep the checkpoint (a later call may continue), no swap."""
+        LOG.error("harvest %s stopped: %s", cp.run_id, anomaly.message)
+        state.checkpoint = cp
+        self.state.save(state)
+        result.status = "aborted"
+        result.anomalies.append(anomaly)
+        result.checkpoint = cp
+        return result
+
+    def _finish_full(self, state: RunState, cp: Checkpoint, result: HarvestResult,
+                     force: bool) -> HarvestResult:
+        index = cp.index
+        self.backend.finish_loading(index)
+        links = ReverseLinks()
+        for doc in self.backend.iterate(Query(filters={"record_type": (ORGANISM, SPECIMEN)}),
+                                        index=index):
+            links.add(doc)
+        self.backend.update_fields(index, ((acc, links.partial(acc))
+                                           for acc in sorted(links.targets())))
+        if self.files is not None:
+            specimens = self.backend.iterate(Query(filters={"record_type": (SPECIMEN,)}),
+                                             index=index)
+            batch: list[dict[str, Any]] = []
+            for doc in specimens:
+                batch.append(doc)
+                if len(batch) >= 100:
+                    self._attach_files(index, batch)
+                    batch = []
+            if batch:
+                self._attach_files(index, batch)
+        self.backend.finish_loading(index)
+        new_counts = {kind: self.backend.count(Query(filters={"record_type": (kind,)}),
+                                               index=index) for kind in (ORGANISM, SPECIMEN)}
+        current = self.backend.current_index()
+        old_counts = {kind: self.backend.count(Query(filters={"record_type": (kind,)}))
+                      for kind in (ORGANISM, SPECIMEN)} if current else {}
+        result.counts = dict(cp.counts, **{f"indexed_{k}": v for k, v in new_counts.items()})
+        anomalies = self._sanity(old_counts, new_counts)
+        state.checkpoint = None
+        if anomalies and not force:
+            LOG.error("harvest %s not swapped: %s", cp.run_id, anomalies)
+            self.state.save(state)
+            result.status = "aborted"
+            result.anomalies = anomalies
+            return result
+        result.anomalies = anomalies
+        self.backend.swap_alias(index)
+        result.swapped = True
+        self._cleanup(index)
+        state.last_good_run = cp.started_at
+        state.last_full_run = cp.started_at
+        state.last_counts = new_counts
+        self.state.save(state)
+        result.status = "done"
+        return result
+
+    def _sanity(self, old: dict[str, int], new: dict[str, int]) -> list[Anomaly]:
+        """Refuse an empty pool or a sudden drop against the live one."""
+        out: list[Anomaly] = []
+        old_total, new_total = sum(old.values()), sum(new.values())
+        if new_total == 0:
+            out.append(Anomaly("empty", "the harvest found no IMAGE records",
+                               {"old": old, "new": new}))
+        elif old_total and new_total < old_total * (1 - self.max_drop):
+            out.append(Anomaly(
+                "count_drop", f"the pool would shrink from {old_total} to {new_total} "
+                              f"records (more than {self.max_drop:.0%})",
+                {"old": old, "new": new}))
+        return out
+
+    def _cleanup(self, live: str) -> None:
+        """Drop old indexes, keeping the ``keep_previous`` newest for a rollback."""
+        older = [i for i in self.backend.list_indexes() if i != live]
+        for name in older[:max(0, len(older) - self.keep_previous)]:
+            self.backend.drop_index(name)
+
+    def _relink_after_update(self, index: str, changed: list[dict[str, Any]],
+                             previous: dict[str, dict[str, Any]]) -> None:
+        """Recompute the reverse links an incremental batch may have touched."""
+        if not changed:
+            return
+        affected: set[str] = set()
+        for doc in [*changed, *previous.values()]:
+            if doc.get("record_type") == ORGANISM:
+                affected.add(doc["id"])
+                affected.update(doc.get("child_of") or [])
+            elif doc.get("derived_from"):
+                affected.add(doc["derived_from"])
+        self.backend.finish_loading(index)
+        targets = sorted(affected)
+        links = ReverseLinks()
+        for start in range(0, len(targets), 500):
+            chunk = tuple(targets[start:start + 500])
+            for field_name in ("child_of", "derived_from"):
+                for doc in self.backend.iterate(Query(filters={field_name: chunk}),
+                                                index=index):
+                    links.add(doc)
+        self.backend.update_fields(index, ((acc, links.partial(acc)) for acc in targets))
+        changed.clear()
+        previous.clear()
+
+    def _attach_files(self, index: str, specimens: list[dict[str, Any]]) -> None:
+        """Index the data files of some specimens and list them on each specimen."""
+        if self.files is None or not specimens:
+            return
+        files = self.files.file_documents(specimens)
+        self.backend.bulk_index(index, files)
+        by_specimen: dict[str, list[str]] = {s["id"]: [] for s in specimens}
+        for f in files:
+            by_specimen.setdefault(f["specimen"], []).append(f["id"])
+        self.backend.update_fields(index, ((acc, {"files": sorted(ids)})
+                                           for acc, ids in by_specimen.items()))
+
+
+def harvester_from_settings(state: RunStateStore, settings: Any = None, *,
+                            with_files: bool = True, **options: Any) -> Harvester:
+    """A harvester wired from :func:`chalicelib.config.get_settings`: BioSamples and ENA
+    of the stage, the configured search backend, and the caller's state store."""
+    from chalicelib.config import get_settings
+    from chalicelib.harvest.ena import EnaClient
+    from chalicelib.search.factory import backend_from_settings
+    from chalicelib.submit.biosamples_client import BioSamplesClient
+
+    s = settings or get_settings()
+    client = BioSamplesClient(s.biosamples_url, s.webin_auth_url)
+    files = EnaClient(s.ena_portal_url) if with_files else None
+    return Harvester(client, backend_from_settings(s), state, files=files, **options)

@@ -1,0 +1,150 @@
+"""The pool's document schema: one field registry both search backends derive from.
+
+Why one registry: the OpenSearch mapping is ``dynamic: strict`` (a typo in a document
+fails loudly instead of creating a stray field), and the embedded SQLite backend must
+index, filter, facet and sort the very same fields the same way. Both read this table.
+
+Kinds:
+
+* ``keyword`` – strings (or lists of strings): exact filters, facets, sort, full text.
+  OpenSearch maps them as ``text`` with a ``.keyword`` sub-field.
+* ``date`` – ISO dates (``YYYY-MM-DD``); ``number`` – floats; both filter by value or
+  range and sort.
+* ``geo`` – a ``{"lat", "lon"}`` point (the map's field).
+* ``object`` – stored and returned, never indexed (``geom``, ``dadis``, messages).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+KEYWORD, DATE, NUMBER, GEO, OBJECT = "keyword", "date", "number", "geo", "object"
+
+#: The geo_point field maps and distance filters use.
+GEO_FIELD = "location"
+#: The document id field (also the OpenSearch ``_id``).
+ID_FIELD = "id"
+#: The analysed catch-all field holding every searchable word of a document.
+TEXT_FIELD = "all_text"
+#: Web-mercator tile keys (``zoom/x/y``) of a document's location at every map zoom.
+#: Precomputed because the OpenSearch build used in tests has no ``geo`` module
+#: (no ``geotile_grid``): a terms aggregation over these keys gives the same cells on any
+#: OpenSearch, and the embedded backend computes the very same keys.
+TILES_FIELD = "geotiles"
+#: Deepest zoom the map clustering serves.
+MAX_CLUSTER_ZOOM = 18
+MAX_MERCATOR_LAT = 85.05112878
+
+_KEYWORDS = (
+    "id", "record_type", "data_source_id", "name", "common_name", "submission_id",
+    "biosamples_url", "external_references", "ena_accessions", "tax_id", "dadis_url",
+    "alternative_id", "project", "submission_title", "material", "material_ontology",
+    "person_last_name", "person_email", "person_affiliation", "person_role",
+    "person_role_ontology", "organization_name", "organization_role",
+    "organization_role_ontology", "gene_bank_name", "gene_bank_country",
+    "gene_bank_country_ontology", "data_source_type", "data_source_version", "species",
+    "species_ontology", "etag", "submission_description", "person_first_name",
+    "organization_address", "organization_country", "organization_country_ontology",
+    "description", "person_initial", "organization_uri", "publication_doi", "supplied_breed",
+    "efabis_breed_country", "sex", "sex_ontology", "birth_location_accuracy", "mapped_breed",
+    "mapped_breed_ontology", "birth_date", "birth_date_unit", "birth_location",
+    "birth_location_longitude", "birth_location_longitude_unit", "birth_location_latitude",
+    "birth_location_latitude_unit", "child_of", "specimens", "children", "derived_from",
+    "collection_place_accuracy", "organism_part", "organism_part_ontology",
+    "specimen_collection_protocol", "collection_date", "collection_date_unit",
+    "collection_place_latitude", "collection_place_latitude_unit",
+    "collection_place_longitude", "collection_place_longitude_unit", "collection_place",
+    "developmental_stage", "developmental_stage_ontology", "physiological_stage",
+    "physiological_stage_ontology", "availability", "sample_storage",
+    "sample_storage_processing", "animal_age_at_collection", "animal_age_at_collection_unit",
+    "sampling_to_preparation_interval", "sampling_to_preparation_interval_unit", "files",
+    "quality_status", "quality_errors", "quality_warnings", "quality_codes", "specimen",
+    "file_name", "file_url", "file_size_human", "file_checksum", "file_checksum_method",
+    "ena_accession", "ena_type", "study_accession",
+)
+
+FIELDS: dict[str, str] = {name: KEYWORD for name in _KEYWORDS}
+FIELDS.update({
+    "birth_date_value": DATE,
+    "collection_date_value": DATE,
+    "release_date": DATE,
+    "update_date": DATE,
+    "animal_age_at_collection_value": NUMBER,
+    "sampling_to_preparation_interval_value": NUMBER,
+    "file_size": NUMBER,
+    GEO_FIELD: GEO,
+    "geom": OBJECT,
+    "dadis": OBJECT,
+    "quality_messages": OBJECT,
+})
+
+#: Fields left out of the full-text field (hashes and bulky IRIs add only noise).
+NOT_IN_TEXT = frozenset({"etag"})
+TEXT_FIELDS = tuple(f for f, k in FIELDS.items() if k == KEYWORD and f not in NOT_IN_TEXT)
+#: Fields that filters and sorts may name.
+FILTERABLE = frozenset(f for f, k in FIELDS.items() if k in (KEYWORD, DATE, NUMBER))
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, identically for indexing and querying, so both
+    backends match "Béarnaise" and "bearnaise" alike (the test OpenSearch node has no
+    asciifolding filter, so this is done before text reaches either engine)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def values_of(doc: dict[str, Any], name: str) -> list[Any]:
+    """A field's values as a list, without blanks."""
+    value = doc.get(name)
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if v is not None and v != ""]
+
+
+def full_text(doc: dict[str, Any]) -> str:
+    """Every searchable word of a document, folded."""
+    parts: list[str] = []
+    for name in TEXT_FIELDS:
+        for value in values_of(doc, name):
+            parts.append(str(value))
+    return fold(" ".join(parts))
+
+
+def mercator(lat: float, lon: float) -> tuple[float, float]:
+    """Web-mercator (x, y) in [0, 1), the grid of slippy-map tiles and geotile_grid."""
+    lat = max(-MAX_MERCATOR_LAT, min(MAX_MERCATOR_LAT, lat))
+    x = (lon + 180.0) / 360.0
+    s = math.sin(math.radians(lat))
+    y = 0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)
+    edge = 1.0 - 1e-12
+    return min(max(x, 0.0), edge), min(max(y, 0.0), edge)
+
+
+def tile_keys(lat: float, lon: float, max_zoom: int = MAX_CLUSTER_ZOOM) -> list[str]:
+    """The ``zoom/x/y`` tile holding the point, at every zoom up to ``max_zoom``."""
+    x, y = mercator(lat, lon)
+    return [f"{z}/{int(x * (1 << z))}/{int(y * (1 << z))}" for z in range(max_zoom + 1)]
+
+
+def opensearch_mapping() -> dict[str, Any]:
+    """The explicit, strict OpenSearch mapping of the pool documents."""
+    props: dict[str, Any] = {}
+    for name, kind in FIELDS.items():
+        if kind == KEYWORD:
+            props[name] = {"type": "text",
+                           "fields": {"keyword": {"type": "keyword", "ignore_above": 2048}}}
+        elif kind == DATE:
+            props[name] = {"type": "date", "format": "strict_date||strict_date_optional_time"}
+        elif kind == NUMBER:
+            props[name] = {"type": "double"}
+        elif kind == GEO:
+            props[name] = {"type": "geo_point"}
+        else:
+            props[name] = {"type": "object", "enabled": False}
+    props[TEXT_FIELD] = {"type": "text", "analyzer": "standard"}
+    props[TILES_FIELD] = {"type": "keyword"}
+    return {"dynamic": "strict", "date_detection": False, "numeric_detection": False,
+            "_source": {"excludes": [TEXT_FIELD, TILES_FIELD]}, "properties": props}
