@@ -23,7 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) portal
 
 run: install
 	$(PY) -m chalicelib.local.stack --port $(PORT) --moto-port $(MOTO_PORT)
@@ -54,7 +54,7 @@ package: install lambda-wheels
 	$(VENV)/bin/cfn-lint -- build/package/sam.yaml
 	@echo "template: build/package/sam.yaml (lint clean)"
 
-test: install lint package
+test: install lint package portal-browser
 	$(VENV)/bin/pytest -q
 
 bench: install
@@ -62,3 +62,16 @@ bench: install
 
 clean:
 	rm -rf build .local .pytest_cache .mypy_cache .ruff_cache
+
+# ------------------------------------------------------------------------------ portal
+# The portal is static ES modules (no build step); its libraries come from npm and are
+# copied into portal_site/vendor/. The browser tests drive Debian's chromium.
+.PHONY: portal portal-browser
+portal: portal_site/vendor/.stamp
+
+portal_site/vendor/.stamp: portal_site/package.json portal_site/package-lock.json portal_site/tools/copy-vendor.mjs
+	cd portal_site && npm ci --no-audit --no-fund --loglevel=error && npm run --silent vendor
+
+portal-browser:
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y chromium; }

@@ -13,6 +13,7 @@ from chalice import BadRequestError, Chalice, CORSConfig, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib.api.accounts import accounts_api
+from chalicelib.api.operations import operations_api
 from chalicelib.api.pool import pool_api
 from chalicelib.api.records import XLSX, records_api
 from chalicelib.api.submissions import submissions_api
@@ -37,6 +38,7 @@ app.register_blueprint(teams_api)
 app.register_blueprint(submissions_api)
 app.register_blueprint(records_api)
 app.register_blueprint(pool_api)
+app.register_blueprint(operations_api)
 app.api.binary_types.append(XLSX)
 
 

@@ -71,8 +71,14 @@ def _validate(args: argparse.Namespace) -> int:
     except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as exc:
         print(f"{path}: cannot be read: {exc}", file=sys.stderr)
         return 2
-    terms = load_default_terms(*args.obo)
-    report, proposals = check_records(records, ruleset, terms)
+    from chalicelib.validate.ols import OlsUnavailable, resolving
+
+    terms = resolving(load_default_terms(*args.obo), args.ols)
+    try:
+        report, proposals = check_records(records, ruleset, terms)
+    except OlsUnavailable as exc:
+        print(f"the ontology service is unavailable: {exc}", file=sys.stderr)
+        return 2
     if args.format == "json":
         doc = report.to_dict()
         doc["proposals"] = proposals
@@ -119,6 +125,86 @@ def _ontology_load(args: argparse.Namespace) -> int:
         return 0
     stored = save_terms(store.all_terms())
     print(f"{path}: {stored} terms stored for the validator")
+    return 0
+
+
+def _biosamples_json(args: argparse.Namespace) -> int:
+    """Print the BioSamples JSON each record of a file would be sent as (no AWS)."""
+    from datetime import UTC, datetime
+
+    from chalicelib.ingest import UnreadableFile, parse_file
+    from chalicelib.submit.builder import build
+
+    try:
+        result = parse_file(Path(args.file), args.type)
+    except UnreadableFile as exc:
+        for problem in exc.problems:
+            print(str(problem), file=sys.stderr)
+        return 2
+    release = datetime.now(UTC).replace(microsecond=0)
+    samples = []
+    for record in result.records:
+        built = build(record, accessions={}, release=release, facts_applied=False)
+        for rel in built.unresolved:
+            print(f"{record.material.value} {record.id}: '{rel.type.value}' {rel.target} is "
+                  "sent once both records have accessions", file=sys.stderr)
+        samples.append(built.sample)
+    json.dump(samples, sys.stdout, indent=args.indent, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _pool_doc(args: argparse.Namespace) -> int:
+    """Print the pool document(s) of BioSamples JSON records (no AWS)."""
+    from chalicelib.harvest.dadis import load_dadis_export
+    from chalicelib.harvest.transform import pool_documents
+
+    try:
+        raw = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: cannot be read as BioSamples JSON: {exc}", file=sys.stderr)
+        return 2
+    samples = raw if isinstance(raw, list) else [raw]
+    if not all(isinstance(s, dict) for s in samples):
+        print(f"{args.file}: expected a BioSamples record or an array of them",
+              file=sys.stderr)
+        return 2
+    dadis = load_dadis_export(args.dadis) if args.dadis else None
+    docs = list(pool_documents(samples, dadis=dadis))
+    json.dump(docs if isinstance(raw, list) else (docs[0] if docs else None), sys.stdout,
+              indent=args.indent, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _dadis_load(args: argparse.Namespace) -> int:
+    """Store an operator's DAD-IS export so every harvest links breeds with it."""
+    from chalicelib.harvest.dadis import parse_dadis_export
+    from chalicelib.harvest.dadis_store import save_rows
+
+    try:
+        rows = parse_dadis_export(Path(args.file).read_text(encoding="utf-8-sig"),
+                                  skip_lines=args.skip_lines)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: cannot be read: {exc}", file=sys.stderr)
+        return 2
+    if not rows:
+        print(f"{args.file}: no breed rows found (is it a DAD-IS export?)", file=sys.stderr)
+        return 2
+    print(f"{args.file}: {save_rows(rows)} breed links stored for the harvest")
+    return 0
+
+
+def _admin(args: argparse.Namespace) -> int:
+    """Grant or revoke the operators' (site admin) role; never possible through the API."""
+    from chalicelib.accounts import repository as accounts
+
+    try:
+        profile = accounts.set_site_admin(args.email, args.action == "grant")
+    except LookupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"{profile.email}: site admin = {profile.site_admin}")
     return 0
 
 
@@ -194,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--obo", action="append", default=[],
                           help="an OBO or OBO-JSON ontology to add to the seed terms "
                                "(repeatable)")
+    validate.add_argument("--ols", metavar="URL",
+                          help="ask the EBI OLS API (e.g. https://www.ebi.ac.uk/ols4/api) "
+                               "about terms the store lacks (off by default)")
     validate.set_defaults(func=_validate)
 
     generate = commands.add_parser(
@@ -220,6 +309,35 @@ def build_parser() -> argparse.ArgumentParser:
                                          "sex"])
     load.add_argument("--dry-run", action="store_true", help="read only, store nothing")
     load.set_defaults(func=_ontology_load)
+
+    bsjson = commands.add_parser(
+        "biosamples-json", help="print the BioSamples JSON each record of a file becomes")
+    bsjson.add_argument("file")
+    bsjson.add_argument("--type", choices=["template", "crbanim", "cryoweb", "biosamples",
+                                           "json"])
+    bsjson.add_argument("--indent", type=int, default=2)
+    bsjson.set_defaults(func=_biosamples_json)
+
+    pooldoc = commands.add_parser(
+        "pool-doc", help="print the Common Data Pool document(s) of BioSamples JSON")
+    pooldoc.add_argument("file")
+    pooldoc.add_argument("--dadis", help="a DAD-IS export CSV to link breeds with")
+    pooldoc.add_argument("--indent", type=int, default=2)
+    pooldoc.set_defaults(func=_pool_doc)
+
+    dadis = commands.add_parser("dadis", help="DAD-IS breed links for the pool")
+    dadis_commands = dadis.add_subparsers(dest="dadis_command", required=True)
+    dadis_load = dadis_commands.add_parser(
+        "load", help="store a DAD-IS export CSV (DynamoDB of the stage) for every harvest")
+    dadis_load.add_argument("file")
+    dadis_load.add_argument("--skip-lines", type=int, default=2,
+                            help="title lines before the header (DAD-IS exports have 2)")
+    dadis_load.set_defaults(func=_dadis_load)
+
+    admin = commands.add_parser("admin", help="grant or revoke the operators' role")
+    admin.add_argument("action", choices=["grant", "revoke"])
+    admin.add_argument("email")
+    admin.set_defaults(func=_admin)
 
     settings = commands.add_parser("settings", help="print the resolved stage settings")
     settings.set_defaults(func=_settings)

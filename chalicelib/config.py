@@ -74,6 +74,8 @@ class Settings:
     user_pool_client_id: str = ""
     #: Where mail to users comes from (an SES identity of the stack).
     mail_from: str = "no-reply@imagepool.example.org"
+    #: The EBI OLS4 API for terms the store lacks (empty: off, the default).
+    ols_url: str = ""
     #: The portal's public URL, for links in notifications.
     portal_url: str = "http://127.0.0.1:8000/"
 
@@ -136,6 +138,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         user_pool_client_id=env.get("USER_POOL_CLIENT_ID", ""),
         mail_from=env.get("MAIL_FROM", "no-reply@imagepool.example.org"),
         portal_url=env.get("PORTAL_URL", "http://127.0.0.1:8000/"),
+        ols_url=env.get("OLS_URL", ""),
     )
 
 
@@ -172,6 +175,7 @@ _RELEVANT_KEYS = frozenset(
     {"STAGE", "RESOURCE_PREFIX", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL",
      "LOG_LEVEL", "LOG_FILE", "METRICS_NAMESPACE", "MAX_UPLOAD_BYTES", "SEARCH_BACKEND",
      "SEARCH_PATH", "SEARCH_ENDPOINT", "SEARCH_ALIAS", "BIOSAMPLES_URL", "WEBIN_AUTH_URL",
-     "ENA_PORTAL_URL", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "MAIL_FROM", "PORTAL_URL"}
+     "ENA_PORTAL_URL", "USER_POOL_ID", "USER_POOL_CLIENT_ID", "MAIL_FROM", "PORTAL_URL",
+     "OLS_URL"}
     | {var for var, _ in RESOURCE_NAMES.values()}
 )

@@ -40,12 +40,13 @@ def handle_harvest_message(message_id: str, body: str) -> None:
 def run_harvest(mode: str, *, run_id: str = "", time_budget: float = TIME_BUDGET
                 ) -> dict[str, Any]:
     """Harvest for at most ``time_budget`` seconds; continue through the queue if needed."""
+    from chalicelib.harvest.dadis_store import current_table
     from chalicelib.harvest.dynamo_state import DynamoRunStateStore
     from chalicelib.harvest.harvester import harvester_from_settings
     from chalicelib.notify.publisher import publish
     from chalicelib.queues import send_harvest
 
-    harvester = harvester_from_settings(DynamoRunStateStore())
+    harvester = harvester_from_settings(DynamoRunStateStore(), dadis=current_table())
     result = harvester.run(mode, time_budget=time_budget)
     counts = dict(result.counts)
     count("HarvestedRecords", float(sum(v for v in counts.values() if isinstance(v, int))))

@@ -25,13 +25,14 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
 from chalicelib.harvest.dadis import DadisTable
+from chalicelib.harvest.pipeline import Prefetcher
 from chalicelib.harvest.state import Checkpoint, RunState, RunStateStore
 from chalicelib.harvest.transform import (
     ORGANISM,
@@ -39,6 +40,7 @@ from chalicelib.harvest.transform import (
     QualityChecker,
     ReverseLinks,
     documents_for_page,
+    predicted_reverse_links,
 )
 from chalicelib.search.port import Query, SearchBackend, versioned_name
 from chalicelib.submit.biosamples_client import (
@@ -223,37 +225,37 @@ class Harvester:
         page_time = 0.0
         try:
             if cp.cursor:
-                pages = iter(self.source.search(self._filters(cp), size=self.page_size,
-                                                cursor=cp.cursor))
-                while True:
-                    began = self.clock()
-                    page = next(pages, None)
-                    if page is None:
-                        cp.cursor = ""
-                        break
-                    docs = documents_for_page(page.samples, dadis=self.dadis,
-                                              checker=self.checker)
-                    if cp.mode == INCREMENTAL:
-                        for old in self.backend.get_many([d["id"] for d in docs], cp.index):
-                            previous[old["id"]] = old
-                        changed += docs
-                    self.backend.bulk_index(cp.index, docs)
-                    cp.counts["seen"] += len(page.samples)
-                    cp.counts["skipped"] += len(page.samples) - len(docs)
-                    for d in docs:
-                        cp.counts[d["record_type"]] = cp.counts.get(d["record_type"], 0) + 1
-                    cp.pages += 1
-                    cp.cursor = cursor_of(page.next_url) or "" if page.samples else ""
-                    page_time = max(page_time, self.clock() - began)
-                    state.checkpoint = cp
-                    self.state.save(state)
-                    if not cp.cursor:
-                        break
-                    if deadline is not None and self.clock() + 2 * page_time > deadline:
+                with Prefetcher(lambda: self._transformed_pages(cp)) as pages:
+                    while True:
+                        began = self.clock()
+                        item = next(pages, None)
+                        if item is None:
+                            cp.cursor = ""
+                            break
+                        page, docs = item
                         if cp.mode == INCREMENTAL:
-                            self._relink_after_update(cp.index, changed, previous)
-                        result.checkpoint = cp
-                        return result
+                            for old in self.backend.get_many([d["id"] for d in docs],
+                                                             cp.index):
+                                previous[old["id"]] = old
+                            changed += docs
+                        self.backend.bulk_index(cp.index, docs)
+                        cp.counts["seen"] += len(page.samples)
+                        cp.counts["skipped"] += len(page.samples) - len(docs)
+                        for d in docs:
+                            cp.counts[d["record_type"]] = cp.counts.get(d["record_type"],
+                                                                        0) + 1
+                        cp.pages += 1
+                        cp.cursor = cursor_of(page.next_url) or "" if page.samples else ""
+                        page_time = max(page_time, self.clock() - began)
+                        state.checkpoint = cp
+                        self.state.save(state)
+                        if not cp.cursor:
+                            break
+                        if deadline is not None and self.clock() + 2 * page_time > deadline:
+                            if cp.mode == INCREMENTAL:
+                                self._relink_after_update(cp.index, changed, previous)
+                            result.checkpoint = cp
+                            return result
         except BioSamplesBadResponse as exc:
             return self._stop(state, cp, result, Anomaly(
                 "bad_response", f"BioSamples answered with something other than JSON: "
@@ -275,6 +277,25 @@ class Harvester:
             return result
         return self._finish_full(state, cp, result, force)
 
+    def _transformed_pages(self, cp: Checkpoint) -> Iterator[tuple[SearchPage,
+                                                                    list[dict[str, Any]]]]:
+        """Pages from the cursor on, each with its documents (runs in the prefetch thread).
+
+        Full runs pre-fill each animal's reverse links from the incoming relationships
+        BioSamples lists on the record; :meth:`_finish_full` then rewrites only the
+        documents whose links differ from the ones computed across the harvested set,
+        instead of re-indexing every animal.
+        """
+        for page in self.source.search(self._filters(cp), size=self.page_size,
+                                       cursor=cp.cursor):
+            docs = documents_for_page(page.samples, dadis=self.dadis, checker=self.checker)
+            if cp.mode == FULL and docs:
+                by_id = {s.get("accession"): s for s in page.samples}
+                for doc in docs:
+                    if doc["record_type"] == ORGANISM:
+                        doc.update(predicted_reverse_links(by_id[doc["id"]]))
+            yield page, docs
+
     def _stop(self, state: RunState, cp: Checkpoint, result: HarvestResult,
               anomaly: Anomaly) -> HarvestResult:
         """The source failed: keep the checkpoint (a later call may continue), no swap."""
@@ -291,11 +312,15 @@ class Harvester:
         index = cp.index
         self.backend.finish_loading(index)
         links = ReverseLinks()
+        # reverse links pre-filled at indexing time (see _transformed_pages), by id
+        filled: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         for doc in self.backend.iterate(Query(filters={"record_type": (ORGANISM, SPECIMEN)}),
                                         index=index):
             links.add(doc)
-        self.backend.update_fields(index, ((acc, links.partial(acc))
-                                           for acc in sorted(links.targets())))
+            if doc.get("children") or doc.get("specimens"):
+                filled[doc["id"]] = (tuple(doc.get("children") or ()),
+                                     tuple(doc.get("specimens") or ()))
+        self.backend.update_fields(index, _link_updates(links, filled))
         if self.files is not None:
             specimens = self.backend.iterate(Query(filters={"record_type": (SPECIMEN,)}),
                                              index=index)
@@ -389,6 +414,25 @@ class Harvester:
             by_specimen.setdefault(f["specimen"], []).append(f["id"])
         self.backend.update_fields(index, ((acc, {"files": sorted(ids)})
                                            for acc, ids in by_specimen.items()))
+
+
+def _link_updates(links: ReverseLinks, filled: dict[str, tuple[tuple[str, ...],
+                                                              tuple[str, ...]]],
+                  ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The reverse-link updates a full run still needs, in accession order.
+
+    A target whose pre-filled links equal the computed ones is left alone; a target
+    without pre-filled links gets them (as before, every existing target ends with its
+    computed links); a document pre-filled with links nobody in the harvested set has
+    (e.g. from a private record) is emptied again.
+    """
+    targets = links.targets()
+    for acc in sorted(targets | set(filled)):
+        partial = links.partial(acc)
+        if acc in targets and filled.get(acc) == (tuple(partial["children"]),
+                                                  tuple(partial["specimens"])):
+            continue
+        yield acc, partial
 
 
 def harvester_from_settings(state: RunStateStore, settings: Any = None, *,

@@ -293,6 +293,29 @@ def _outgoing(sample: dict[str, Any], kind: str) -> list[str]:
     return out
 
 
+def predicted_reverse_links(sample: dict[str, Any]) -> dict[str, list[str]]:
+    """An animal's ``children`` and ``specimens`` as BioSamples lists them (the incoming
+    ``child of`` / ``derived from`` links on the record itself).
+
+    Only a guess of the links :class:`ReverseLinks` computes across the harvested set
+    (the linking records may be private, withdrawn or not IMAGE ones); callers must
+    reconcile it with the computed links.
+    """
+    acc = sample.get("accession")
+    children: set[str] = set()
+    specimens: set[str] = set()
+    for rel in sample.get("relationships") or []:
+        source = rel.get("source")
+        if rel.get("target") != acc or source == acc or not isinstance(source, str):
+            continue
+        kind = str(rel.get("type", "")).lower()
+        if kind == "child of":
+            children.add(source)
+        elif kind == "derived from":
+            specimens.add(source)
+    return {"children": sorted(children), "specimens": sorted(specimens)}
+
+
 def sample_document(sample: dict[str, Any], *, dadis: DadisTable | None = None,
                     verdict: Verdict = UNCHECKED) -> dict[str, Any] | None:
     """One BioSamples record as a pool document, or None if it is not an IMAGE

@@ -91,7 +91,11 @@ def fold(text: str) -> str:
     """Lower-case and strip accents, identically for indexing and querying, so both
     backends match "Béarnaise" and "bearnaise" alike (the test OpenSearch node has no
     asciifolding filter, so this is done before text reaches either engine)."""
+    if text.isascii():  # NFKD leaves ASCII alone and it has no combining marks
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed.lower()
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
@@ -108,7 +112,12 @@ def full_text(doc: dict[str, Any]) -> str:
     """Every searchable word of a document, folded."""
     parts: list[str] = []
     for name in TEXT_FIELDS:
-        for value in values_of(doc, name):
+        value = doc.get(name)
+        if value is None or value == "":
+            continue
+        if isinstance(value, list):
+            parts.extend(str(v) for v in value if v is not None and v != "")
+        else:
             parts.append(str(value))
     return fold(" ".join(parts))
 

@@ -42,10 +42,13 @@ def _terms() -> InMemoryTermStore:
     now = time.monotonic()
     if _terms_cache and now - _terms_cache[0][0] < _TERMS_TTL:
         return _terms_cache[0][1]
+    from chalicelib.config import get_settings
+    from chalicelib.validate.ols import resolving
     from chalicelib.validate.term_table import load_into
 
     store = load_default_terms()
     load_into(store)
+    store = resolving(store, get_settings().ols_url)
     _terms_cache[:] = [(now, store)]
     return store
 

@@ -82,8 +82,13 @@ class Response:
 
 
 def _json_response(status: int, payload: Any, content_type: str = "application/json",
-                   headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
+                   headers: dict[str, str] | None = None, *, compact: bool = False) -> Response:
+    # ``indent`` forces json's pure-Python encoder (~1 ms per sample); search pages, which
+    # bound every harvest benchmark, go out compact through the C encoder instead.
+    if compact:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    else:
+        body = json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8")
     return Response(status, body, content_type, dict(headers or {}))
 
 
@@ -343,7 +348,8 @@ class BioSamplesApp:
             out["_embedded"] = {"samples": [self._render(r, base, now, curated) for r in rows]}
         out["_links"] = links
         out.update(result)
-        return _json_response(200, out, content_type, {"Cache-Control": "max-age=300"})
+        return _json_response(200, out, content_type, {"Cache-Control": "max-age=300"},
+                              compact=True)
 
     def accessions(self, query: dict[str, list[str]], caller: Principal | None,
                    base: str) -> Response:

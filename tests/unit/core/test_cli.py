@@ -99,3 +99,26 @@ def test_generate_then_parse_every_format(tmp_path, fmt):
     assert len(records) == 15
     checked = cli("validate", str(out), "--format", "json")
     assert checked.returncode in (0, 1) and json.loads(checked.stdout)["records"]
+
+
+def test_biosamples_json_shows_what_would_be_sent():
+    done = cli("biosamples-json", str(DATA / "core" / "cryoweb_test_data_only.sql"))
+    assert done.returncode == 0, done.stderr
+    samples = json.loads(done.stdout)
+    assert len(samples) == 4
+    animal = samples[0]
+    assert animal["release"].endswith("Z") and "T" in animal["release"]
+    assert animal["characteristics"]["material"][0]["ontologyTerms"] == [
+        "http://purl.obolibrary.org/obo/OBI_0100026"]
+    assert all("relationships" not in s or not s["relationships"] for s in samples)
+    assert "'child of' ANIMAL:::ID:::WF60/B0811 is sent once" in done.stderr
+
+
+def test_pool_doc_builds_the_cdp_document_offline(tmp_path):
+    done = cli("pool-doc", str(DATA / "biosamples" / "biosamples-SAMEA6376980.json"))
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["data_source_id"] == "SAMEA6376980" and doc["material"] == "organism"
+    bad = tmp_path / "x.json"
+    bad.write_text("[1, 2]")
+    assert cli("pool-doc", str(bad)).returncode == 2
