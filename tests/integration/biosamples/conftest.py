@@ -16,7 +16,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[3]
-DATA = ROOT / "tests" / "data" / "biosamples"
+DATA = ROOT / "tests" / "data" / "ingest"
 ACCOUNTS = {"Webin-11111": "pw-one", "Webin-22222": "pw-two",
             "Webin-12345": "demo-password"}
 

@@ -15,7 +15,7 @@ from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
 
 pytestmark = pytest.mark.integration
-DATA = Path(__file__).parents[2] / "data" / "core"
+DATA = Path(__file__).parents[2] / "data" / "ingest"
 
 
 def sqs_event(client: Client, queue: str, bodies: list[str]) -> dict:
@@ -103,7 +103,7 @@ def test_schedule_queues_a_harvest_and_the_harvest_handler_runs_it(client, monke
     from chalicelib.local.service_process import start_service
 
     standin = start_standin(0, tmp_path / "bs", "--load",
-                            str(Path(__file__).parents[2] / "data" / "biosamples"))
+                            str(Path(__file__).parents[2] / "data" / "ingest"))
     ena = start_service("chalicelib.local.ena", ["--port", "0"], what="local ENA")
     try:
         monkeypatch.setenv("BIOSAMPLES_URL", standin.biosamples_url)

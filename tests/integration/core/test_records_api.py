@@ -15,7 +15,7 @@ from chalicelib.config import get_settings
 from chalicelib.local.pump import EventPump
 
 pytestmark = pytest.mark.integration
-DATA = Path(__file__).parents[2] / "data" / "core"
+DATA = Path(__file__).parents[2] / "data" / "ingest"
 FACTS = {"title": "Demo", "gene_bank_name": "Bank", "gene_bank_country": "Italy",
          "data_source_type": "CryoWeb", "data_source_version": "1",
          "file_name": "cryoweb.sql",

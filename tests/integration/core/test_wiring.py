@@ -18,7 +18,7 @@ from chalicelib.local.pump import EventPump
 from chalicelib.local.web import LocalWebServer
 
 pytestmark = pytest.mark.integration
-DATA = Path(__file__).parents[2] / "data" / "core"
+DATA = Path(__file__).parents[2] / "data" / "ingest"
 
 
 @pytest.fixture

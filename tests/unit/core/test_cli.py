@@ -27,7 +27,7 @@ def test_help_lists_the_commands():
 
 
 def test_parse_prints_records_and_reports_skipped_rows():
-    done = cli("parse", str(DATA / "core" / "crbanim_test_data.csv"))
+    done = cli("parse", str(DATA / "ingest" / "crbanim_test_data.csv"))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert [r["material"] for r in doc["records"]].count("organism") == 1
@@ -43,7 +43,7 @@ def test_parse_refuses_an_unreadable_file(tmp_path):
 
 
 def test_validate_json_shape_and_exit_codes(tmp_path):
-    animal = DATA / "validate" / "biosamples-SAMEA6376980.json"
+    animal = DATA / "ingest" / "biosamples-SAMEA6376980.json"
     done = cli("validate", str(animal), "--format", "json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
@@ -52,7 +52,7 @@ def test_validate_json_shape_and_exit_codes(tmp_path):
     [record] = doc["records"]
     assert set(record) == {"id", "material", "status", "messages"}
 
-    erroneous = cli("validate", str(DATA / "core" / "cryoweb_test_data_only.sql"))
+    erroneous = cli("validate", str(DATA / "ingest" / "cryoweb_test_data_only.sql"))
     assert erroneous.returncode == 1 and "missing_mandatory" in erroneous.stdout
     unreadable = tmp_path / "x.json"
     unreadable.write_text("{not json")
@@ -60,8 +60,8 @@ def test_validate_json_shape_and_exit_codes(tmp_path):
 
 
 def test_validate_resolves_names_within_a_biosamples_file(tmp_path):
-    animal = json.loads((DATA / "validate" / "biosamples-SAMEA6376980.json").read_text())
-    sample = json.loads((DATA / "validate" / "biosamples-SAMEA6376982.json").read_text())
+    animal = json.loads((DATA / "ingest" / "biosamples-SAMEA6376980.json").read_text())
+    sample = json.loads((DATA / "ingest" / "biosamples-SAMEA6376982.json").read_text())
     for doc in (animal, sample):
         for key in ("accession", "_links", "releaseDate", "updateDate"):
             doc.pop(key, None)
@@ -102,7 +102,7 @@ def test_generate_then_parse_every_format(tmp_path, fmt):
 
 
 def test_biosamples_json_shows_what_would_be_sent():
-    done = cli("biosamples-json", str(DATA / "core" / "cryoweb_test_data_only.sql"))
+    done = cli("biosamples-json", str(DATA / "ingest" / "cryoweb_test_data_only.sql"))
     assert done.returncode == 0, done.stderr
     samples = json.loads(done.stdout)
     assert len(samples) == 4
@@ -115,7 +115,7 @@ def test_biosamples_json_shows_what_would_be_sent():
 
 
 def test_pool_doc_builds_the_cdp_document_offline(tmp_path):
-    done = cli("pool-doc", str(DATA / "biosamples" / "biosamples-SAMEA6376980.json"))
+    done = cli("pool-doc", str(DATA / "ingest" / "biosamples-SAMEA6376980.json"))
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["data_source_id"] == "SAMEA6376980" and doc["material"] == "organism"

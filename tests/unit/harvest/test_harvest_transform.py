@@ -20,11 +20,11 @@ from chalicelib.harvest.transform import (
 )
 from chalicelib.search.mappings import FIELDS
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "biosamples"
+DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 
 
 def example(acc: str) -> dict[str, Any]:
-    """The real wwwdev records (the project's copies in tests/data/biosamples)."""
+    """The real wwwdev records (the project's copies in tests/data/ingest)."""
     return dict(json.loads((DATA / f"biosamples-{acc}.json").read_text()))
 
 

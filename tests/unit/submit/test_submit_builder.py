@@ -26,7 +26,7 @@ from chalicelib.submit.builder import (
     without_relationships,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "biosamples"
+DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 RELEASE = datetime(2020, 1, 14, tzinfo=UTC)
 
 FACTS = SubmissionFacts(

@@ -19,7 +19,7 @@ from chalicelib.records import Material, Record, RelationshipType
 from chalicelib.validate import Status, validate_submission
 from chalicelib.validate.biosample import record_from_biosample
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "validate"
+DATA = Path(__file__).resolve().parents[2] / "data" / "ingest"
 
 
 def load(accession: str) -> Record:
