@@ -130,3 +130,25 @@ def test_poison_messages_end_in_the_dead_letter_queue(aws, pump):
     assert queue_depth(settings.queue_name("ingest")) == 0
     assert queue_depth(settings.dlq_name("ingest")) == 1
     assert pump.stats.failed >= 5
+
+
+@pytest.mark.parametrize("name,content,expect", [
+    ("empty.csv", b"", "empty"),
+    ("dump.sql", (DATA / "cryoweb_malformed.sql").read_bytes(), "line 230"),
+    ("notes.xlsx", b"just text, not a workbook\n", "notes.xlsx"),
+    ("crb.csv", (DATA / "crbanim_test_data.csv").read_bytes().replace(
+        b"FAKE726008", b"DUPLICATE").replace(b"FAKE760848", b"DUPLICATE"), "DUPLICATE"),
+], ids=["empty", "malformed-sql", "not-a-workbook", "duplicate-ids"])
+def test_bad_files_end_in_error_with_a_located_message(aws, pump, name, content, expect):
+    from chalicelib.uid import repository
+
+    key = f"uploads/team-x/sub-bad/{name}"
+    aws_clients.client("s3").put_object(Bucket=get_settings().name("uploads_bucket"),
+                                        Key=key, Body=content)
+    pump.drain(timeout=60)
+    sub = repository.get_submission("team-x", "sub-bad")
+    assert sub is not None and sub.status == "ERROR", sub.status_message if sub else None
+    located = " ".join(str(p) for p in sub.problems) + sub.status_message
+    assert expect.lower() in located.lower(), located
+    assert sub.problems[0]["file"] == name
+    assert list(repository.iter_records("sub-bad")) == []
