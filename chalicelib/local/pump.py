@@ -209,7 +209,10 @@ class EventPump:
             self.stats.delivered += len(messages)
             self.stats.succeeded += len(done)
             self.stats.failed += len(messages) - len(done)
-        self._log(f"{source.function}: {len(done)}/{len(messages)} message(s) processed")
+        if len(done) < len(messages):
+            self._log(f"{source.function}: {len(messages) - len(done)} of {len(messages)} "
+                      "message(s) failed; they come back, then go to the dead-letter queue "
+                      "(details in handlers.log)")
 
     def fire(self, function: str) -> Any:
         """Run one scheduled handler now."""

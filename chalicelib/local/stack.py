@@ -33,6 +33,9 @@ def stage_environment(stage: str) -> dict[str, str]:
     return {k: str(v) for k, v in env.items()}
 
 
+_PRINT_LOCK = threading.Lock()
+
+
 @dataclass
 class StackOptions:
     host: str = "127.0.0.1"
@@ -58,10 +61,14 @@ class LocalStack:
     web: Any = None
     app_module: ModuleType | None = None
     outputs: dict[str, str] = field(default_factory=dict)
+    demo_login: str = ""
 
     def say(self, text: str) -> None:
+        """One whole line to the terminal (threads print too: never interleave)."""
         if not self.options.quiet:
-            print(text, flush=True)
+            with _PRINT_LOCK:
+                sys.stdout.write(text + "\n")
+                sys.stdout.flush()
 
     def start(self) -> str:
         """Bring the stack up; returns the URL."""
@@ -91,6 +98,7 @@ class LocalStack:
                                  ["--host", opts.host, "--port", str(opts.ena_port)],
                                  what="local ENA portal API",
                                  log_path=opts.state_dir / "ena.log")
+        self.say(f"local ENA portal API on {self.ena.url}")
         os.environ.update({"BIOSAMPLES_URL": self.biosamples.biosamples_url,
                            "WEBIN_AUTH_URL": self.biosamples.webin_auth_url,
                            "ENA_PORTAL_URL": self.ena.url,
@@ -136,15 +144,16 @@ class LocalStack:
         return str(self.web.url)
 
     def _pump_log(self, text: str) -> None:
-        print(f"  [pump] {text}", flush=True)
+        self.say(f"  [pump] {text}")
 
     def push_demo(self) -> None:
         """Push the demo files through the real API and pipeline, as a partner would."""
         from chalicelib.local.demo_data import push_demo
 
         result = push_demo(self.web.url + "api/")
+        self.demo_login = f"{result.email} / {result.password}"
         self.say(f"demo: {len(result.submissions)} submission(s) uploaded for team "
-                 f"{result.team_id}; sign in as {result.email} / {result.password}")
+                 f"{result.team_id}")
         threading.Thread(target=self._finish_demo, args=(result,), name="demo",
                          daemon=True).start()
 
@@ -222,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         stack.stop()
         raise
-    print(f"\nIMAGE Pool is running at {url}\n(API at {url}api/ ; Ctrl-C stops everything)\n",
-          flush=True)
+    login = f"\nDemo partner login: {stack.demo_login}" if stack.demo_login else ""
+    stack.say(f"\nIMAGE Pool is running at {url}\n(API at {url}api/ ; Ctrl-C stops "
+              f"everything){login}\n")
     try:
         while not stopping.is_set():
             time.sleep(0.2)
