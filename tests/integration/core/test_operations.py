@@ -37,3 +37,20 @@ def test_dead_letters_are_visible_to_operators_and_can_be_redriven(aws, people):
         assert bad.status_code == 400
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert attrs["Attributes"]["ApproximateNumberOfMessages"] == "1"
+
+
+def test_an_operator_starts_a_harvest(aws, people):
+    operator = people("ops@imagepool.example.org", site_admin=True)
+    with Client(app_module.app, stage_name="local") as client:
+        answer = client.http.post("/harvest", headers={**operator.headers,
+                                                       "Content-Type": "application/json"},
+                                  body=b'{"mode": "full"}')
+        assert answer.status_code == 202 and answer.json_body["mode"] == "full"
+        bad = client.http.post("/harvest", headers={**operator.headers,
+                                                    "Content-Type": "application/json"},
+                               body=b'{"mode": "everything"}')
+        assert bad.status_code == 400
+    sqs = aws_clients.client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().queue_name("harvest"))["QueueUrl"]
+    [message] = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert '"mode": "full"' in message["Body"]
