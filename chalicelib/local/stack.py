@@ -72,26 +72,39 @@ class LocalStack:
 
     def start(self) -> str:
         """Bring the stack up; returns the URL."""
-        from chalicelib.local.moto_server import FAKE_CREDENTIALS, start_moto
         from chalicelib.local.ports import ensure_free
 
         opts = self.options
         opts.state_dir.mkdir(parents=True, exist_ok=True)
         ensure_free(opts.port, "web server (API and portal)", "--port", opts.host)
+        self._start_services()
+        self._configure_environment()
+        settings = self._provision()
+        self._start_app(settings)
+        state = {"url": self.web.url, "api": self.web.url + "api/", "moto": self.moto.url,
+                 "biosamples": self.biosamples.url, "ena": self.ena.url,
+                 "outputs": self.outputs, "pid": os.getpid()}
+        (opts.state_dir / "stack.json").write_text(json.dumps(state, indent=2))
+        if opts.demo:
+            self.push_demo()
+        return str(self.web.url)
+
+    def _start_services(self) -> None:
+        """The local AWS (moto), BioSamples and ENA, each its own process."""
+        from chalicelib.local.biosamples.process import start_standin
+        from chalicelib.local.moto_server import start_moto
+        from chalicelib.local.ports import ensure_free
+        from chalicelib.local.service_process import start_service
+
+        opts = self.options
         self.moto = start_moto(opts.moto_port, opts.state_dir / "moto.log", opts.host)
         self.say(f"local AWS (moto server) on {self.moto.url}")
         self.say(f"handler logs (JSON): {opts.state_dir / 'handlers.log'}")
-        from chalicelib.local.biosamples.process import start_standin
-
         self.biosamples = start_standin(opts.biosamples_port, opts.state_dir / "biosamples",
                                         log_path=opts.state_dir / "biosamples.log",
                                         host=opts.host)
         self.say(f"local BioSamples on {self.biosamples.url} (state in "
                  f"{opts.state_dir / 'biosamples'})")
-        os.environ.update(stage_environment(opts.stage))
-        from chalicelib.local.ports import ensure_free
-        from chalicelib.local.service_process import start_service
-
         if opts.ena_port:
             ensure_free(opts.ena_port, "local ENA portal API", "--ena-port", opts.host)
         self.ena = start_service("chalicelib.local.ena",
@@ -99,35 +112,48 @@ class LocalStack:
                                  what="local ENA portal API",
                                  log_path=opts.state_dir / "ena.log")
         self.say(f"local ENA portal API on {self.ena.url}")
-        os.environ.update({"BIOSAMPLES_URL": self.biosamples.biosamples_url,
-                           "WEBIN_AUTH_URL": self.biosamples.webin_auth_url,
-                           "ENA_PORTAL_URL": self.ena.url,
-                           "SEARCH_BACKEND": "sqlite",
-                           "SEARCH_PATH": str(opts.state_dir / "pool.sqlite3")})
+
+    def _configure_environment(self) -> None:
+        """The stage's variables from .chalice/config.json, then where the local services
+        are: the handlers read them through chalicelib.config like on AWS."""
+        from chalicelib.local.moto_server import FAKE_CREDENTIALS
+
+        opts = self.options
+        os.environ.update(stage_environment(opts.stage))
         os.environ.update(FAKE_CREDENTIALS)
-        os.environ.update({"AWS_ENDPOINT_URL": self.moto.url, "AWS_DEFAULT_REGION": "eu-west-1",
-                           "AWS_REGION": "eu-west-1", "STAGE": opts.stage,
-                           "LOG_FILE": str(opts.state_dir / "handlers.log"),
-                           "PORTAL_URL": f"http://{opts.host}:{opts.port}/"})
+        os.environ.update({
+            "AWS_ENDPOINT_URL": self.moto.url, "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_REGION": "eu-west-1", "STAGE": opts.stage,
+            "LOG_FILE": str(opts.state_dir / "handlers.log"),
+            "PORTAL_URL": f"http://{opts.host}:{opts.port}/",
+            "BIOSAMPLES_URL": self.biosamples.biosamples_url,
+            "WEBIN_AUTH_URL": self.biosamples.webin_auth_url,
+            "ENA_PORTAL_URL": self.ena.url,
+            "SEARCH_BACKEND": "sqlite", "SEARCH_PATH": str(opts.state_dir / "pool.sqlite3")})
+
+    def _provision(self) -> Any:
+        """Create infra/resources.yaml's resources on the moto server."""
         from chalicelib.aws import client, reset_clients
         from chalicelib.config import get_settings
         from chalicelib.local.provision import provision
 
         reset_clients()
         settings = get_settings()
-        result = provision(lambda service: client(service), stack_name=settings.prefix,
-                           region=settings.region)
+        result = provision(client, stack_name=settings.prefix, region=settings.region)
         self.outputs = result.outputs
         self.say(f"created {len(result.resources)} resources from infra/resources.yaml "
                  f"({len(result.skipped)} have no local counterpart)")
-        for key, env in (("UserPoolId", "USER_POOL_ID"), ("UserPoolClientId",
-                                                            "USER_POOL_CLIENT_ID")):
-            if key in result.outputs:
-                os.environ[env] = result.outputs[key]
+        os.environ["USER_POOL_ID"] = result.outputs["UserPoolId"]
+        os.environ["USER_POOL_CLIENT_ID"] = result.outputs["UserPoolClientId"]
+        return get_settings()
 
+    def _start_app(self, settings: Any) -> None:
+        """The Chalice app, fed by the event pump and served by the web server."""
+        from chalicelib.aws import client
         from chalicelib.local.pump import EventPump
         from chalicelib.local.web import LocalWebServer
 
+        opts = self.options
         self.app_module = importlib.import_module("app")
         self.pump = EventPump(self.app_module.app, self.app_module, client("sqs"), settings,
                               log=None if opts.quiet else self._pump_log)
@@ -135,13 +161,6 @@ class LocalStack:
         self.web = LocalWebServer(self.app_module.app, opts.host, opts.port, stage=opts.stage,
                                   moto_url=self.moto.url)
         self.web.start()
-        state = {"url": self.web.url, "api": self.web.url + "api/", "moto": self.moto.url,
-                 "biosamples": self.biosamples.url,
-                 "outputs": self.outputs, "pid": os.getpid()}
-        (opts.state_dir / "stack.json").write_text(json.dumps(state, indent=2))
-        if opts.demo:
-            self.push_demo()
-        return str(self.web.url)
 
     def _pump_log(self, text: str) -> None:
         self.say(f"  [pump] {text}")
