@@ -228,6 +228,16 @@ class QualityChecker:
 
     def __init__(self, compiled: CompiledRuleset | None = None) -> None:
         self.compiled = compiled or _default_compiled()
+        self._context: ContextChecker | None = None
+
+    def _context_checker(self) -> ContextChecker:
+        """One context checker per day: it caches per-plan keys and parsed dates (a new one
+        per batch recomputed them and left its keys in every plan), and "today" stays
+        today."""
+        today = date.today()
+        if self._context is None or self._context.today != today:
+            self._context = ContextChecker(self.compiled, today=today)
+        return self._context
 
     def check(self, samples: Sequence[dict[str, Any]]) -> list[Verdict]:
         """One verdict per sample, in order."""
@@ -238,7 +248,7 @@ class QualityChecker:
         groups: dict[str, list[int]] = defaultdict(list)
         for i, record in enumerate(records):
             groups[_submission_key(record)].append(i)
-        checker = ContextChecker(self.compiled)
+        checker = self._context_checker()
         for positions in groups.values():
             extra = checker.check([records[i] for i in positions], [plans[i] for i in positions])
             for i, more in zip(positions, extra, strict=True):

@@ -16,7 +16,11 @@ Layout per index (``ix<N>_`` prefix; names live in ``meta_indexes``, the alias i
   coordinates, so map clustering is integer arithmetic in SQL.
 
 A search first intersects the condition subqueries into a temporary table of matching
-rows, then counts, facets and pages from it with keyset (search_after) cursors.
+rows, then counts, facets and pages from it with keyset (search_after) cursors. The
+common shapes (text and/or filters, relevance or id order, low-cardinality facets) are
+answered from cached bitmaps instead (:mod:`chalicelib.search.sqlite_fast`): same
+results, a few ms at 100,000 documents; ``meta_generations`` holds a token every write
+transaction renews, so no process serves a stale cache.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +61,7 @@ from chalicelib.search.port import (
     decode_cursor,
     encode_cursor,
 )
+from chalicelib.search.sqlite_fast import FastIndex
 
 EARTH_RADIUS_KM = 6371.0087714  # the mean radius OpenSearch's arc distance uses
 _INDEXED_KINDS = (KEYWORD, DATE, NUMBER)
@@ -93,6 +98,9 @@ class SqliteBackend:
                        "n INTEGER NOT NULL UNIQUE, created REAL NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS meta_aliases (alias TEXT PRIMARY KEY, "
                        "name TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS meta_generations (prefix TEXT PRIMARY KEY, "
+                       "token BLOB NOT NULL)")
+        self._fast = FastIndex()
 
     # -- connections ---------------------------------------------------------------------
 
@@ -165,6 +173,14 @@ class SqliteBackend:
                        "lon REAL NOT NULL, mx REAL NOT NULL, my REAL NOT NULL)")
             db.execute(f"CREATE VIRTUAL TABLE {p}_rtree USING rtree(rid, min_lat, max_lat, "
                        "min_lon, max_lon)")
+            self._bump(db, p)
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection, p: str) -> None:
+        """A new write generation of ``p`` (inside the writing transaction), so every
+        process's search caches of the index are rebuilt (see :mod:`sqlite_fast`)."""
+        db.execute("INSERT INTO meta_generations VALUES (?, randomblob(16)) "
+                   "ON CONFLICT(prefix) DO UPDATE SET token = excluded.token", (p,))
 
     def bulk_index(self, index: str, docs: Iterable[dict[str, Any]]) -> int:
         """Insert or replace documents, in transactions of 2,000."""
@@ -223,6 +239,7 @@ class SqliteBackend:
             db.executemany(f"INSERT INTO {p}_fts (rowid, body) VALUES (?, ?)", fts)
             db.executemany(f"INSERT INTO {p}_geo VALUES (?, ?, ?, ?, ?)", geo)
             db.executemany(f"INSERT INTO {p}_rtree VALUES (?, ?, ?, ?, ?)", rtree)
+            self._bump(db, p)
         return len(docs)
 
     @staticmethod
@@ -254,6 +271,7 @@ class SqliteBackend:
                     self._forget(db, p, int(row[0]))
                     db.execute(f"DELETE FROM {p}_docs WHERE rid = ?", (row[0],))
                     removed += 1
+            self._bump(db, p)
         return removed
 
     def finish_loading(self, index: str) -> None:
@@ -292,6 +310,7 @@ class SqliteBackend:
             for table in ("docs", "terms", "fts", "geo", "rtree"):
                 db.execute(f"DROP TABLE IF EXISTS {p}_{table}")
             db.execute("DELETE FROM meta_indexes WHERE name = ?", (name,))
+            db.execute("DELETE FROM meta_generations WHERE prefix = ?", (p,))
 
     # -- reading -------------------------------------------------------------------------
 
@@ -439,6 +458,10 @@ class SqliteBackend:
             return SearchResult(0, [], {f: {} for f in request.facets}, None)
         sort = request.effective_sort()
         after = decode_cursor(request.cursor, len(sort)) if request.cursor else None
+        if FastIndex.applicable(request):
+            fast = self._fast_search(p, request, after)
+            if fast is not None:
+                return fast
         source, everything = self._materialise(p, request.query)
         try:
             total = self._count(source)
@@ -484,6 +507,57 @@ class SqliteBackend:
             return SearchResult(total, hits, facets, next_cursor)
         finally:
             self._drop(source, everything)
+
+    def _run(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return self.db.execute(sql, params).fetchall()
+
+    def _fast_search(self, p: str, request: SearchRequest,
+                     after: list[Any] | None) -> SearchResult | None:
+        """:mod:`sqlite_fast`'s answer, or None when the SQL path must answer."""
+        q = request.query
+        match = None
+        if q.text is not None:
+            tokens = _tokens(q.text)
+            if not tokens:
+                return None
+            match = " ".join(f'"{t}"' for t in tokens)
+        key: tuple[float, str] | None = None
+        if after is not None:
+            try:
+                key = ((-float(after[0]), str(after[1])) if match is not None
+                       else (0.0, str(after[0])))
+            except (TypeError, ValueError):
+                return None
+        db = self.db
+        with self._fast.lock:
+            db.execute("BEGIN")  # one snapshot for the token, the caches and the hits
+            try:
+                row = db.execute("SELECT token FROM meta_generations WHERE prefix = ?",
+                                 (p,)).fetchone()
+                if row is None:
+                    return None
+                gen = self._fast.generation(p, bytes(row[0]), self._run)
+                bits, order = self._fast.matches(gen, p, q, match, self._run)
+                facets = self._fast.facets(gen, p, bits, request.facets, request.facet_size,
+                                           self._run)
+                if facets is None:
+                    return None
+                picked = (self._fast.page(order, bits, gen.nbytes, key, request.offset,
+                                          request.size) if request.size else [])
+                docs: dict[int, str] = {}
+                if picked:
+                    marks = ",".join("?" * len(picked))
+                    docs = dict(db.execute(f"SELECT rid, doc FROM {p}_docs WHERE rid IN "
+                                           f"({marks})", [r for r, _ in picked]).fetchall())
+            finally:
+                db.execute("COMMIT")
+        hits = [json.loads(docs[rid]) for rid, _ in picked]
+        next_cursor = None
+        if request.size and len(picked) == request.size:
+            last = picked[-1][1]
+            next_cursor = encode_cursor([-last[0], last[1]] if match is not None
+                                        else [last[1]])
+        return SearchResult(bits.bit_count(), hits, facets, next_cursor)
 
     def count(self, query: Query, index: str | None = None) -> int:
         """Number of matches."""

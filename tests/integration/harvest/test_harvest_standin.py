@@ -126,3 +126,34 @@ def test_html_page_stops_the_run_and_keeps_the_pool(standin: Any,
     resumed = harvester.full()  # continues the stopped run from its checkpoint
     assert resumed.run_id == result.run_id and resumed.status == "done"
     assert backend.count(Query()) == N_RECORDS
+
+
+def test_predicted_links_are_reconciled_with_the_harvested_set(
+        standin: Any, make_harvester: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    harvester, backend = make_harvester(standin, page_size=20)
+    child = next(s for s in ORGANISMS if s["relationships"])
+    parents = [r["target"] for r in child["relationships"]]
+    rewrite(standin, child, private=True)  # BioSamples still lists its links on the parents
+    rewritten: list[str] = []
+    update_fields = backend.update_fields
+
+    def spy(index: str, updates: Any) -> int:
+        pairs = list(updates)
+        rewritten.extend(acc for acc, _ in pairs)
+        return update_fields(index, pairs)
+
+    monkeypatch.setattr(backend, "update_fields", spy)
+    assert harvester.full().status == "done"
+    for parent in parents:
+        assert child["accession"] not in backend.get(parent)["children"]
+    # only the parents whose predicted links were wrong were rewritten (and the private
+    # child, a target of its harvested specimens, was asked for and skipped as before)
+    assert set(parents) <= set(rewritten) <= {*parents, child["accession"]}
+    assert backend.get(child["accession"]) is None
+    expected = {s["accession"]: sorted(x["accession"] for x in ALL if any(
+        r["type"] == "derived from" and r["target"] == s["accession"]
+        for r in x["relationships"])) for s in ORGANISMS}
+    for acc, specimens in expected.items():
+        doc = backend.get(acc)
+        if doc is not None:
+            assert doc["specimens"] == specimens
