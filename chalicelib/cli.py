@@ -13,22 +13,32 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chalicelib.records import ParseResult
 
 Command = Callable[[argparse.Namespace], int]
 
 
-def _parse(args: argparse.Namespace) -> int:
-    """Print the canonical records of a file as JSON; problems go to stderr."""
+def _read(file: str, kind: str | None) -> ParseResult | None:
+    """Parse a file; None (with the problems on stderr) when it cannot be read."""
     from chalicelib.ingest import UnreadableFile, parse_file
 
     try:
-        result = parse_file(Path(args.file), args.type)
+        return parse_file(Path(file), kind)
     except UnreadableFile as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
-        return 2
     except FileNotFoundError:
-        print(f"{args.file}: no such file", file=sys.stderr)
+        print(f"{file}: no such file", file=sys.stderr)
+    return None
+
+
+def _parse(args: argparse.Namespace) -> int:
+    """Print the canonical records of a file as JSON; problems go to stderr."""
+    result = _read(args.file, args.type)
+    if result is None:
         return 2
     for problem in [*result.problems, *result.skipped]:
         print(str(problem), file=sys.stderr)
@@ -132,14 +142,10 @@ def _biosamples_json(args: argparse.Namespace) -> int:
     """Print the BioSamples JSON each record of a file would be sent as (no AWS)."""
     from datetime import UTC, datetime
 
-    from chalicelib.ingest import UnreadableFile, parse_file
     from chalicelib.submit.builder import build
 
-    try:
-        result = parse_file(Path(args.file), args.type)
-    except UnreadableFile as exc:
-        for problem in exc.problems:
-            print(str(problem), file=sys.stderr)
+    result = _read(args.file, args.type)
+    if result is None:
         return 2
     release = datetime.now(UTC).replace(microsecond=0)
     samples = []

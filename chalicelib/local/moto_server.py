@@ -4,7 +4,6 @@ Cognito, Secrets Manager, STS) that the local stack and the integration tests ta
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.local.ports import ensure_free
+from chalicelib.local.service_process import ServiceProcess
 
 #: Credentials moto accepts; never real ones.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -21,21 +21,10 @@ FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "te
 
 
 @dataclass
-class MotoServer:
-    """A running moto server process."""
+class MotoServer(ServiceProcess):
+    """A running moto server process (stopped like every local service)."""
 
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+    log_path: Path = Path()
 
     def reset(self) -> None:
         """Clear every resource and item (moto's reset API)."""
@@ -53,7 +42,7 @@ def start_moto(port: int, log_path: Path, host: str = "127.0.0.1",
     env = {**os.environ, **FAKE_CREDENTIALS}
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, text=True)
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -404,6 +404,15 @@ def edit_record(team_id: str, submission_id: str, record_id: str,
     return item
 
 
+def _team_records(team_id: str, submission_id: str,
+                  record_ids: list[str]) -> Iterator[RecordModel]:
+    """The named records of a team's submission, each once; unknown ids are passed over."""
+    for record_id in dict.fromkeys(record_ids):
+        item = get_record(submission_id, record_id)
+        if item is not None and item.team_id == team_id:
+            yield item
+
+
 def fix_field(team_id: str, submission_id: str, field: str, value: AttributeValueLike,
               record_ids: list[str], who: str) -> int:
     """"Fix this": set one attribute to one value on many records; returns how many."""
@@ -411,10 +420,7 @@ def fix_field(team_id: str, submission_id: str, field: str, value: AttributeValu
 
     editable(team_id, submission_id)
     changed = 0
-    for record_id in dict.fromkeys(record_ids):
-        item = get_record(submission_id, record_id)
-        if item is None or item.team_id != team_id:
-            continue
+    for item in _team_records(team_id, submission_id, record_ids):
         record = Record.from_dict(item.data)
         record.attributes[field] = [AttributeValue.from_dict(value)]
         _change(item, record, who, f"fixed {field}")
@@ -428,10 +434,7 @@ def delete_records(team_id: str, submission_id: str, record_ids: list[str], who:
     accession is never forgotten. Returns how many were deleted or flagged."""
     editable(team_id, submission_id)
     done = 0
-    for record_id in dict.fromkeys(record_ids):
-        item = get_record(submission_id, record_id)
-        if item is None or item.team_id != team_id:
-            continue
+    for item in _team_records(team_id, submission_id, record_ids):
         if item.accession:
             item.status = "REMOVED"
             item.history = [*list(item.history or []),

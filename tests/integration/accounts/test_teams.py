@@ -16,6 +16,7 @@ import app as app_module
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
 from chalicelib.local.pump import EventPump
+from tests.support import call
 
 pytestmark = pytest.mark.integration
 
@@ -25,11 +26,6 @@ def client(aws):
     with Client(app_module.app, stage_name="local") as test_client:
         yield test_client
 
-
-def call(client: Client, method: str, path: str, person=None, body: dict | None = None):
-    headers = {"Content-Type": "application/json", **(person.headers if person else {})}
-    return client.http.request(method, path, headers=headers,
-                               body=json.dumps(body or {}).encode())
 
 
 FACTS = {"title": "Sheep of 2024", "gene_bank_name": "Banca del germoplasma",

@@ -13,15 +13,11 @@ import app as app_module
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
 from chalicelib.local.pump import EventPump
+from tests.support import SUBMISSION_FACTS, call
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parents[2] / "data" / "ingest"
-FACTS = {"title": "Demo", "gene_bank_name": "Bank", "gene_bank_country": "Italy",
-         "data_source_type": "CryoWeb", "data_source_version": "1",
-         "file_name": "cryoweb.sql",
-         "people": [{"first_name": "A", "last_name": "B", "email": "a@b.org",
-                     "affiliation": "Lab"}],
-         "organizations": [{"name": "Lab", "country": "Italy"}]}
+FACTS = SUBMISSION_FACTS  # a CryoWeb submission with its people and organization
 
 
 @pytest.fixture
@@ -35,11 +31,6 @@ def pump(aws):
     return EventPump(app_module.app, app_module, aws_clients.client("sqs"), get_settings(),
                      wait_seconds=0, retry_after_seconds=0)
 
-
-def call(client, method, path, person, body=None):
-    return client.http.request(method, path, headers={**person.headers,
-                                                      "Content-Type": "application/json"},
-                               body=json.dumps(body or {}).encode())
 
 
 def loaded_submission(client, pump, team, path: Path = DATA / "cryoweb_test_data_only.sql"):

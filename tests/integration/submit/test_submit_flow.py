@@ -3,7 +3,6 @@ BioSamples → accessions in DynamoDB; duplicates, updates, withdrawal."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,15 +15,11 @@ from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
 from chalicelib.local.biosamples.process import StandIn, start_standin
 from chalicelib.local.pump import EventPump
+from tests.support import SUBMISSION_FACTS, call
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parents[2] / "data" / "ingest"
-FACTS = {"title": "Demo", "gene_bank_name": "Bank", "gene_bank_country": "Italy",
-         "data_source_type": "CryoWeb", "data_source_version": "1",
-         "file_name": "cryoweb.sql",
-         "people": [{"first_name": "A", "last_name": "B", "email": "a@b.org",
-                     "affiliation": "Lab"}],
-         "organizations": [{"name": "Lab", "country": "Italy"}]}
+FACTS = SUBMISSION_FACTS  # a CryoWeb submission with its people and organization
 
 
 @pytest.fixture
@@ -43,11 +38,6 @@ def env(aws, standin, monkeypatch):
     with Client(app_module.app, stage_name="local") as client:
         yield client, pump, standin
 
-
-def call(client, method, path, person, body=None):
-    return client.http.request(method, path, headers={**person.headers,
-                                                      "Content-Type": "application/json"},
-                               body=json.dumps(body or {}).encode())
 
 
 def ready_submission(client, pump, team) -> tuple[str, object, str]:
