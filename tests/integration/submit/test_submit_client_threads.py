@@ -48,13 +48,15 @@ def test_one_client_many_threads(standin: Server, caplog: pytest.LogCaptureFixtu
 
 def test_a_refused_token_is_renewed_once_for_all_threads(standin: Server) -> None:
     standin.reset()
-    # tokens live 3 s but the server's clock runs 2 s ahead: after 1 s the server refuses
-    # a token the client still trusts
-    standin.faults({"latency_ms": 50, "token_ttl_seconds": 3,
-                    "token_clock_skew_seconds": 2})
+    # tokens live 12 s but the server's clock runs 9 s ahead: after 3 s the server refuses
+    # a token the client still trusts (it renews a quarter of the lifetime early, at 9 s).
+    # The renewed token then has 3 s of the server's time for the burst; with 1 s (ttl 3,
+    # skew 2) a slow burst outlived it and the test failed about once in twelve runs.
+    standin.faults({"latency_ms": 50, "token_ttl_seconds": 12,
+                    "token_clock_skew_seconds": 9})
     shared = client(standin)
     shared.token()
-    time.sleep(1.2)
+    time.sleep(3.2)
     with ThreadPoolExecutor(16) as pool:
         created = list(pool.map(lambda i: shared.create(organism_sample(f"R{i:04d}")),
                                 range(16)))
