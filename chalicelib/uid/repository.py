@@ -101,38 +101,37 @@ def begin_processing(team_id: str, submission_id: str, *, key: str, file_name: s
     return True
 
 
-def finish_processing(team_id: str, submission_id: str, status: SubmissionStatus,
-                      message: str, problems: Iterable[Problem] = (),
-                      counts: dict[str, int] | None = None) -> None:
-    """Record the outcome of reading a file (LOADED or ERROR) with its problems."""
-    sub = get_submission(team_id, submission_id)
-    if sub is None:
-        raise LookupError(f"submission {team_id}/{submission_id} vanished while processing")
-    check_transition(sub.status, status)
-    stored = [p.to_dict() for p in problems]
-    sub.status = status.value
-    sub.status_message = message
-    sub.problems = stored[:MAX_STORED_PROBLEMS]
-    if counts is not None:
-        sub.counts = counts
-    sub.updated_at = now()
-    sub.save()
-
-
-def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
-               message: str, counts: dict[str, int] | None = None) -> None:
-    """Move a submission to another status (checked against the status machine)."""
+def _moved(team_id: str, submission_id: str, status: SubmissionStatus,
+           message: str) -> SubmissionModel:
+    """The submission with its status moved (checked against the status machine), not yet
+    saved: the caller adds what goes with the move and saves once."""
     sub = get_submission(team_id, submission_id)
     if sub is None:
         raise LookupError(f"no submission {team_id}/{submission_id}")
     check_transition(sub.status, status)
     sub.status = status.value
     sub.status_message = message
-    if counts is not None:
-        merged = dict(sub.counts or {})
-        merged.update(counts)
-        sub.counts = merged
     sub.updated_at = now()
+    return sub
+
+
+def finish_processing(team_id: str, submission_id: str, status: SubmissionStatus,
+                      message: str, problems: Iterable[Problem] = (),
+                      counts: dict[str, int] | None = None) -> None:
+    """Record the outcome of reading a file (LOADED or ERROR) with its problems."""
+    sub = _moved(team_id, submission_id, status, message)
+    sub.problems = [p.to_dict() for p in problems][:MAX_STORED_PROBLEMS]
+    if counts is not None:
+        sub.counts = counts
+    sub.save()
+
+
+def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
+               message: str, counts: dict[str, int] | None = None) -> None:
+    """Move a submission to another status (checked against the status machine)."""
+    sub = _moved(team_id, submission_id, status, message)
+    if counts is not None:
+        sub.counts = {**(sub.counts or {}), **counts}
     sub.save()
 
 
@@ -141,17 +140,11 @@ def finish_validation(team_id: str, submission_id: str, status: SubmissionStatus
                       problems: list[dict[str, Any]], ruleset: str,
                       mappings: list[dict[str, Any]] | None = None) -> None:
     """Record a validation's outcome on the submission (READY or NEED_REVISION)."""
-    sub = get_submission(team_id, submission_id)
-    if sub is None:
-        raise LookupError(f"no submission {team_id}/{submission_id}")
-    check_transition(sub.status, status)
-    sub.status = status.value
-    sub.status_message = message
+    sub = _moved(team_id, submission_id, status, message)
     sub.validation = {"ruleset": ruleset, "summary": summary,
                       "problems": problems[:MAX_STORED_PROBLEMS],
                       "at": now().isoformat()}
     sub.mappings = (mappings or [])[:MAX_STORED_PROBLEMS]
-    sub.updated_at = now()
     sub.save()
 
 
