@@ -30,6 +30,7 @@ if __package__ in (None, ""):
 
 import requests
 
+from chalicelib.local.biosamples.process import start_standin
 from chalicelib.submit.builder import sample_name
 from chalicelib.submit.generate import demo_facts, generate_records
 from chalicelib.submit.ports import (
@@ -51,18 +52,9 @@ class StandIn:
     """The local BioSamples stand-in as a child process."""
 
     def __init__(self, state_dir: Path) -> None:
-        cmd = [sys.executable, "-m", "chalicelib.local.biosamples", "--host", "127.0.0.1",
-               "--port", "0", "--state-dir", str(state_dir),
-               "--accounts", json.dumps({USER: PASSWORD})]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if "listening on" not in line:
-            self.stop()
-            raise RuntimeError(f"stand-in did not start: {line!r}")
-        self.url = line.strip().rsplit(" ", 1)[-1]
+        started = start_standin(0, state_dir, "--accounts", json.dumps({USER: PASSWORD}))
+        self.proc = started.process
+        self.url = started.url
 
     def admin(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         r = requests.request(method, f"{self.url}/_admin/{path}", json=body, timeout=30)

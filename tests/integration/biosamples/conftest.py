@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +11,8 @@ from typing import Any
 
 import pytest
 import requests
+
+from chalicelib.local.biosamples.process import start_standin
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "ingest"
@@ -65,25 +64,10 @@ class Server:
 
 
 def start_server(state_dir: Path, *extra: str) -> Server:
-    """Start ``python -m chalicelib.local.biosamples --port 0`` and wait until it listens."""
-    cmd = [sys.executable, "-m", "chalicelib.local.biosamples", "--host", "127.0.0.1",
-           "--port", "0", "--state-dir", str(state_dir), "--accounts", json.dumps(ACCOUNTS),
-           *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    deadline = time.monotonic() + 20
-    line = ""
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "listening on" in line or not line:
-            break
-    if "listening on" not in line:
-        proc.kill()
-        raise RuntimeError(f"stand-in did not start: {line!r}")
-    url = line.strip().rsplit(" ", 1)[-1]
-    requests.get(f"{url}/biosamples", timeout=10).raise_for_status()
-    return Server(url, proc, state_dir)
+    """Start the stand-in on a free port (as make run does) and wait until it answers."""
+    started = start_standin(0, state_dir, "--accounts", json.dumps(ACCOUNTS), *extra)
+    requests.get(f"{started.url}/biosamples", timeout=10).raise_for_status()
+    return Server(started.url, started.process, state_dir)
 
 
 @pytest.fixture(scope="session")
