@@ -492,7 +492,7 @@ def _register_cdp(kind: str) -> None:
         query = Query(filters={"record_type": (kind,)})
         coordinates = [[f"{d['location']['lon']:.6f}", f"{d['location']['lat']:.6f}"]
                        for d in backend.iterate(Query(filters={"record_type": (kind,)},
-                                                      exists=()))
+                                                      exists=()), fields=("location",))
                        if d.get("location")]
         if kind == ORGANISM:
             counts = backend.summary(query, ["species", "efabis_breed_country"])

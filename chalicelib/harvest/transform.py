@@ -16,7 +16,6 @@ record's OWN (outgoing) links are read (``source == accession``); ``children`` a
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from chalicelib.harvest.dadis import DadisTable, common_name, default_table
 from chalicelib.records import Record
@@ -136,10 +137,23 @@ def _lower_map(chars: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[st
     return out
 
 
-def _lookup(chars: dict[str, list[dict[str, Any]]], lower: dict[str, list[dict[str, Any]]],
-            name: str) -> list[dict[str, Any]]:
-    """Exact name first, then case-insensitive (the old importer's rule)."""
-    return chars.get(name) or lower.get(name.lower()) or []
+class _Characteristics:
+    """A record's characteristics by name: exact name first, then case-insensitive (the
+    old importer's rule). The lower-case index is built on the first miss only."""
+
+    __slots__ = ("_lower", "chars")
+
+    def __init__(self, chars: dict[str, list[dict[str, Any]]]) -> None:
+        self.chars = chars
+        self._lower: dict[str, list[dict[str, Any]]] | None = None
+
+    def get(self, name: str) -> list[dict[str, Any]]:
+        found = self.chars.get(name)
+        if found:
+            return found
+        if self._lower is None:
+            self._lower = _lower_map(self.chars)
+        return self._lower.get(name.lower()) or []
 
 
 def _text(v: dict[str, Any]) -> str:
@@ -193,8 +207,8 @@ def etag_of(sample: dict[str, Any]) -> str:
     """A stable content tag (the old CDP stored BioSamples' ETag header; cursor pages have
     none, so the content is hashed instead)."""
     body = {k: v for k, v in sample.items() if k != "_links"}
-    digest = hashlib.blake2b(json.dumps(body, sort_keys=True, separators=(",", ":"))
-                             .encode(), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(orjson.dumps(body, option=orjson.OPT_SORT_KEYS),
+                             digest_size=16).hexdigest()
     return f'"{digest}"'
 
 
@@ -271,14 +285,13 @@ def _default_compiled() -> CompiledRuleset:
     return CompiledRuleset(load_default_ruleset(), load_default_terms())
 
 
-def _fill(doc: dict[str, Any], specs: Sequence[Spec], chars: dict[str, list[dict[str, Any]]],
-          lower: dict[str, list[dict[str, Any]]]) -> None:
+def _fill(doc: dict[str, Any], specs: Sequence[Spec], chars: _Characteristics) -> None:
     for name, source, is_array, ontology, unit in specs:
         if not source:
             continue
-        values = _lookup(chars, lower, source)
+        values = chars.get(source)
         if name == "species" and not values:
-            values = _lookup(chars, lower, "organism")
+            values = chars.get("organism")
         if is_array:
             doc[name] = [_text(v) for v in values]
             if ontology:
@@ -334,14 +347,13 @@ def sample_document(sample: dict[str, Any], *, dadis: DadisTable | None = None,
     acc = sample.get("accession")
     if kind is None or not acc:
         return None
-    chars: dict[str, list[dict[str, Any]]] = sample.get("characteristics") or {}
-    lower = _lower_map(chars)
+    chars = _Characteristics(sample.get("characteristics") or {})
     doc: dict[str, Any] = {"data_source_id": acc}
-    _fill(doc, COMMON_SPECS, chars, lower)
+    _fill(doc, COMMON_SPECS, chars)
     doc["etag"] = etag_of(sample)
     species = doc["species"]
     if kind == ORGANISM:
-        _fill(doc, ORGANISM_SPECS, chars, lower)
+        _fill(doc, ORGANISM_SPECS, chars)
         doc["child_of"] = _outgoing(sample, "child of")
         doc["specimens"] = []
         doc["children"] = []
@@ -354,7 +366,7 @@ def sample_document(sample: dict[str, Any], *, dadis: DadisTable | None = None,
         if when:
             doc["birth_date_value"] = when
     else:
-        _fill(doc, SPECIMEN_SPECS, chars, lower)
+        _fill(doc, SPECIMEN_SPECS, chars)
         parents = _outgoing(sample, "derived from")
         doc["derived_from"] = parents[0] if parents else ""
         doc["files"] = []
@@ -373,7 +385,7 @@ def sample_document(sample: dict[str, Any], *, dadis: DadisTable | None = None,
         doc["geom"] = None
     refs = [str(r.get("url")) for r in sample.get("externalReferences") or [] if r.get("url")]
     ena = sorted({m for url in refs for m in ENA_ACCESSION.findall(url)})
-    submission = _lookup(chars, lower, "IMAGE submission id")
+    submission = chars.get("IMAGE submission id")
     doc.update({
         "id": acc,
         "record_type": kind,

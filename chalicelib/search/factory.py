@@ -18,13 +18,13 @@ from chalicelib.search.port import SearchBackend
 def _backend_for(kind: str, path: str, endpoint: str | None, alias: str,
                  region: str) -> SearchBackend:
     if kind == "opensearch":
-        from opensearchpy import OpenSearch, RequestsHttpConnection
+        from opensearchpy import RequestsHttpConnection
 
-        from chalicelib.search.opensearch_backend import OpenSearchBackend
+        from chalicelib.search.opensearch_backend import OpenSearchBackend, connect
 
         if not endpoint:
             raise RuntimeError("SEARCH_ENDPOINT is not set for the opensearch backend")
-        kwargs: dict[str, Any] = {"hosts": [endpoint], "timeout": 20}
+        kwargs: dict[str, Any] = {"timeout": 20}
         if endpoint.startswith("https://") and ".amazonaws.com" in endpoint:
             import boto3
             from opensearchpy import AWSV4SignerAuth
@@ -33,7 +33,7 @@ def _backend_for(kind: str, path: str, endpoint: str | None, alias: str,
             kwargs.update(http_auth=AWSV4SignerAuth(credentials, region, "es"),
                           use_ssl=True, verify_certs=True,
                           connection_class=RequestsHttpConnection)
-        return OpenSearchBackend(OpenSearch(**kwargs), alias=alias, replicas=1 if (
+        return OpenSearchBackend(connect([endpoint], **kwargs), alias=alias, replicas=1 if (
             ".amazonaws.com" in endpoint) else 0)
     if kind != "sqlite":
         raise RuntimeError(f"unknown SEARCH_BACKEND {kind!r} (sqlite or opensearch)")

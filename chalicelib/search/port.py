@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -281,6 +281,10 @@ class SearchBackend(Protocol):
         """Make everything loaded visible and restore the serving settings."""
         ...
 
+    def optimize(self, index: str) -> None:
+        """Compact a fully loaded index before it serves (once, after a full build)."""
+        ...
+
     def swap_alias(self, index: str) -> list[str]:
         """Point the alias at ``index`` atomically; returns the indexes it left."""
         ...
@@ -323,9 +327,11 @@ class SearchBackend(Protocol):
         """Matches with a location, grouped into web-mercator tiles at ``zoom``."""
         ...
 
-    def iterate(self, query: Query, index: str | None = None,
-                batch: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every match, by id, in bounded memory (downloads, reverse-link passes)."""
+    def iterate(self, query: Query, index: str | None = None, batch: int = 1000,
+                fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every match, in the backend's storage order and bounded memory (downloads,
+        reverse-link passes); ``fields`` keeps only those fields of each document
+        (``id`` always)."""
         ...
 
     def close(self) -> None:

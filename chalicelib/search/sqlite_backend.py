@@ -40,6 +40,7 @@ from chalicelib.search.mappings import (
     DATE,
     FIELDS,
     GEO_FIELD,
+    ID_FIELD,
     KEYWORD,
     MAX_CLUSTER_ZOOM,
     NUMBER,
@@ -278,6 +279,12 @@ class SqliteBackend:
         """Refresh the planner's statistics (matters for the term-index choices)."""
         p = self._require(index)
         self.db.execute(f"ANALYZE {p}_terms")
+
+    def optimize(self, index: str) -> None:
+        """Merge the full-text index's b-trees into one (FTS5 ``optimize``)."""
+        p = self._require(index)
+        with self._tx() as db:
+            db.execute(f"INSERT INTO {p}_fts({p}_fts) VALUES ('optimize')")
 
     def swap_alias(self, index: str) -> list[str]:
         """Point the alias at ``index`` in one transaction."""
@@ -599,9 +606,10 @@ class SqliteBackend:
         return [Cluster(f"{zoom}/{x}/{y}", int(c), float(lat), float(lon))
                 for x, y, c, lat, lon in rows]
 
-    def iterate(self, query: Query, index: str | None = None,
-                batch: int = 1000) -> Iterator[dict[str, Any]]:
+    def iterate(self, query: Query, index: str | None = None, batch: int = 1000,
+                fields: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
         """Every match in storage order, ``batch`` rows per round trip."""
+        keep = None if fields is None else {ID_FIELD, *fields}
         p = self._prefix(index)
         if p is None:
             return
@@ -613,7 +621,9 @@ class SqliteBackend:
                     f"SELECT m.rid, d.doc FROM {source} m JOIN {p}_docs d ON d.rid = m.rid "
                     "WHERE m.rid > ? ORDER BY m.rid LIMIT ?", (last, batch)).fetchall()
                 for _, doc in rows:
-                    yield json.loads(doc)
+                    full = json.loads(doc)
+                    yield full if keep is None else {k: v for k, v in full.items()
+                                                     if k in keep}
                 if len(rows) < batch:
                     return
                 last = int(rows[-1][0])

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS samples (
     seq        INTEGER PRIMARY KEY,
@@ -285,7 +287,7 @@ class SampleStore:
         return StoredSample(
             seq=int(row[0]), accession=row[1], name=row[2], owner=row[3],
             release_ts=float(row[4]), update_ts=float(row[5]), indexed_at=float(row[6]),
-            doc=json.loads(row[7]),
+            doc=orjson.loads(row[7]),
         )
 
     def incoming(self, accession: str) -> list[tuple[str, str, str]]:
@@ -297,6 +299,20 @@ class SampleStore:
                 (accession, accession),
             ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
+
+    def incoming_many(self, accessions: Sequence[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """:meth:`incoming` of several samples in one query (a search page's)."""
+        out: dict[str, list[tuple[str, str, str]]] = {a: [] for a in accessions}
+        if not out:
+            return out
+        marks = ",".join("?" * len(out))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT source, type, target FROM rels WHERE target IN ({marks}) "
+                "AND source <> target ORDER BY target, source, type", list(out)).fetchall()
+        for source, kind, target in rows:
+            out[target].append((source, kind, target))
+        return out
 
     def count_samples(self) -> int:
         """Number of stored samples."""
@@ -428,6 +444,20 @@ class SampleStore:
                 (accession,),
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
+
+    def curation_links_many(self, accessions: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """:meth:`curation_links` of several samples in one query."""
+        out: dict[str, list[dict[str, Any]]] = {a: [] for a in accessions}
+        if not out:
+            return out
+        marks = ",".join("?" * len(out))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT accession, doc FROM curation_links WHERE accession IN ({marks}) "
+                "ORDER BY created_ts, hash", list(out)).fetchall()
+        for accession, doc in rows:
+            out[accession].append(json.loads(doc))
+        return out
 
     def curation_link(self, accession: str, hash_: str) -> dict[str, Any] | None:
         """One curation link or ``None``."""

@@ -220,6 +220,30 @@ def test_iterate_streams_every_match(loaded: SearchBackend) -> None:
     assert len(got) == len(set(got))
 
 
+def test_iterate_can_read_only_some_fields(loaded: SearchBackend) -> None:
+    got = {d["id"]: d for d in loaded.iterate(ORGS, fields=("child_of", "sex"))}
+    assert len(got) == 6
+    assert all(set(d) <= {"id", "child_of", "sex"} for d in got.values())
+    assert got["SAMEA1004"]["child_of"] == ["SAMEA1003", "SAMEA1006"]  # lists stay lists
+    assert got["SAMEA1001"]["child_of"] == []
+    assert got["SAMEA1004"]["sex"] == "male"  # one value stays one value
+    assert "supplied_breed" not in got["SAMEA1001"]
+    # a field without doc values (an object) is read from the stored document instead
+    with_geom = {d["id"]: d for d in loaded.iterate(ORGS, fields=("geom", "sex"))}
+    assert with_geom["SAMEA1004"]["geom"]["type"] == "Point"
+
+
+def test_optimize_keeps_every_answer(fresh: SearchBackend) -> None:
+    index = load(fresh, CONTRACT_DOCS)
+    request = SearchRequest(query=Query(text="cinta"), facets=("species", "sex"), size=50)
+    before = fresh.search(request)
+    fresh.optimize(index)
+    after = fresh.search(request)
+    assert before.total > 0
+    assert (after.total, ids(after.hits), after.facets) == (before.total, ids(before.hits),
+                                                            before.facets)
+
+
 def test_summary_aggregations(loaded: SearchBackend) -> None:
     summary = loaded.summary(Query(filters={"record_type": ("specimen",)}),
                              ["organism_part", "species"])

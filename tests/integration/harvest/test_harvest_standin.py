@@ -41,7 +41,8 @@ def test_full_harvest_pages_builds_and_swaps(standin: Any, make_harvester: Any) 
 
 def test_time_budget_returns_checkpoints_and_continues(standin: Any,
                                                        make_harvester: Any) -> None:
-    harvester, backend = make_harvester(standin, page_size=10)
+    # pages are indexed in groups of ``index_batch`` documents: one page per group here
+    harvester, backend = make_harvester(standin, page_size=10, index_batch=10)
     first = harvester.full(time_budget=0)
     assert first.status == "partial" and first.checkpoint is not None
     assert first.checkpoint.cursor and first.checkpoint.counts["seen"] == 10

@@ -27,6 +27,7 @@ from chalicelib.local.opensearch_node import (  # noqa: E402
     free_port,
     start_node,
 )
+from chalicelib.search.opensearch_backend import connect  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +44,7 @@ def opensearch_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenSe
 @pytest.fixture(scope="session")
 def opensearch_client(opensearch_node: OpenSearchNode) -> Iterator[OpenSearch]:
     """An opensearch-py client talking plain HTTP to the session's node."""
-    client = OpenSearch(hosts=[opensearch_node.url], timeout=30)
+    client = connect([opensearch_node.url], timeout=30)
     try:
         yield client
     finally:

@@ -65,7 +65,10 @@ def test_mapping_is_strict_and_complete() -> None:
     assert mapping["dynamic"] == "strict"
     props = mapping["properties"]
     assert set(props) == set(FIELDS) | {TEXT_FIELD, TILES_FIELD}
-    assert props["species"]["fields"]["keyword"]["type"] == "keyword"
+    # strings are plain keywords: all text search goes to the one analysed field
+    assert props["species"] == {"type": "keyword", "ignore_above": 2048}
+    assert props[TEXT_FIELD]["type"] == "text"
+    assert all(p.get("type") != "text" for name, p in props.items() if name != TEXT_FIELD)
     assert props["location"]["type"] == "geo_point"
     assert props["birth_date_value"]["type"] == "date"
     assert props["dadis"] == {"type": "object", "enabled": False}
@@ -89,3 +92,19 @@ def test_versioned_names_sort_by_time() -> None:
     a = versioned_name("imagepool", tag="x")
     b = versioned_name("imagepool")
     assert a.startswith("imagepool-") and a.endswith("-x") and a[:-2] <= b
+
+
+def test_list_fields_match_what_the_harvest_writes() -> None:
+    """Doc-value reads rebuild lists from ``LIST_FIELDS``: it must agree with real documents."""
+    from chalicelib.harvest import synthetic
+    from chalicelib.harvest.transform import documents_for_page
+    from chalicelib.search.mappings import LIST_FIELDS
+
+    docs = documents_for_page(list(synthetic.generate(40)))
+    assert {d["record_type"] for d in docs} == {"organism", "specimen"}
+    lists = {k for d in docs for k, v in d.items()
+             if isinstance(v, list) and FIELDS.get(k) == "keyword"}
+    scalars = {k for d in docs for k, v in d.items()
+               if isinstance(v, str) and FIELDS.get(k) == "keyword"}
+    assert lists == LIST_FIELDS
+    assert not scalars & LIST_FIELDS
