@@ -27,9 +27,9 @@ from typing import Any
 import orjson
 
 from chalicelib.harvest.dadis import DadisTable, common_name, default_table
-from chalicelib.records import Record
+from chalicelib.records import AttributeValue, Record
 from chalicelib.validate import load_default_ruleset, load_default_terms
-from chalicelib.validate.biosample import record_from_biosample
+from chalicelib.validate.biosample import ValueCache, record_from_biosample
 from chalicelib.validate.context import ContextChecker
 from chalicelib.validate.report import Level, Message, status_of
 from chalicelib.validate.rules import CompiledRuleset
@@ -255,7 +255,8 @@ class QualityChecker:
 
     def check(self, samples: Sequence[dict[str, Any]]) -> list[Verdict]:
         """One verdict per sample, in order."""
-        records = [record_from_biosample(s) for s in samples]
+        values: ValueCache = {}
+        records = [record_from_biosample(s, values) for s in samples]
         plans = [self.compiled.plan_for(r) for r in records]
         messages: list[list[Message]] = [self.compiled.check_record(r, p)
                                          for r, p in zip(records, plans, strict=True)]
@@ -274,10 +275,18 @@ class QualityChecker:
 
 
 def _submission_key(record: Record) -> str:
-    attrs = {k.lower(): v for k, v in record.attributes.items()}
-    sub = attrs.get("image submission id") or []
-    bank = attrs.get("gene bank name") or []
+    sub = _attribute(record, "IMAGE submission id")
+    bank = _attribute(record, "Gene bank name")
     return f"{sub[0].value if sub else ''}\x00{bank[0].value if bank else ''}"
+
+
+def _attribute(record: Record, name: str) -> list[AttributeValue]:
+    """Values of an attribute by its usual spelling, else case-insensitively."""
+    found = record.attributes.get(name)
+    if found is not None:
+        return found
+    wanted = name.lower()
+    return next((v for k, v in record.attributes.items() if k.lower() == wanted), [])
 
 
 @lru_cache(maxsize=1)

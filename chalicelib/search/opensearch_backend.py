@@ -158,6 +158,7 @@ class OpenSearchBackend:
                 "number_of_shards": self.shards, "number_of_replicas": 0,
                 "refresh_interval": "-1", "max_result_window": 10_000,
                 # a lost build is simply re-run, so loading need not fsync every request
+                # (finish_loading restores durable writes)
                 "translog": {"durability": "async", "flush_threshold_size": "1gb"}}},
             "mappings": opensearch_mapping()})
 
@@ -245,10 +246,11 @@ class OpenSearchBackend:
         return removed
 
     def finish_loading(self, index: str) -> None:
-        """Restore refresh and replicas, then refresh so everything is searchable."""
+        """Restore refresh, replicas and durable writes, then refresh so everything is
+        searchable (later incremental writes to the live index are fsynced again)."""
         self.client.indices.put_settings(index=index, body={"index": {
             "refresh_interval": self.refresh_interval,
-            "number_of_replicas": self.replicas}})
+            "number_of_replicas": self.replicas, "translog.durability": "request"}})
         self.client.indices.refresh(index=index)
 
     def optimize(self, index: str) -> None:

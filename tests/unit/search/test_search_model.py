@@ -66,7 +66,9 @@ def test_mapping_is_strict_and_complete() -> None:
     props = mapping["properties"]
     assert set(props) == set(FIELDS) | {TEXT_FIELD, TILES_FIELD}
     # strings are plain keywords: all text search goes to the one analysed field
-    assert props["species"] == {"type": "keyword", "ignore_above": 2048}
+    assert props["species"] == {"type": "keyword", "ignore_above": 2048,
+                                "eager_global_ordinals": True}  # a facet
+    assert props["person_email"] == {"type": "keyword", "ignore_above": 2048}
     assert props[TEXT_FIELD]["type"] == "text"
     assert all(p.get("type") != "text" for name, p in props.items() if name != TEXT_FIELD)
     assert props["location"]["type"] == "geo_point"

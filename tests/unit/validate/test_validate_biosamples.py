@@ -77,3 +77,25 @@ def test_each_record_alone() -> None:
     for acc in ("SAMEA6376980", "SAMEA6376982"):
         report = validate_submission([load(acc)], ruleset(), terms(), today=TODAY)
         assert report.records[0].status is Status.WARNING
+
+
+def test_a_batch_shares_equal_values_and_keeps_odd_ones_apart() -> None:
+    def sample(**chars: list[dict[str, object]]) -> dict[str, object]:
+        return {"accession": "SAMEA1", "characteristics": chars}
+
+    cache: dict = {}
+    one = record_from_biosample(sample(project=[{"text": "IMAGE"}],
+                                       sex=[{"text": "male", "ontologyTerms": ["PATO_1"]}]),
+                                cache)
+    two = record_from_biosample(sample(project=[{"text": "IMAGE"}],
+                                       sex=[{"text": "male", "ontologyTerms": ["PATO_2"]}]),
+                                cache)
+    assert one.attributes["project"][0] is two.attributes["project"][0]
+    assert one.attributes["sex"][0].terms == ("PATO_1",)
+    assert two.attributes["sex"][0].terms == ("PATO_2",)
+    # malformed texts become strings and never share a value (1 == True as dict keys)
+    odd = record_from_biosample(sample(a=[{"text": 1}], b=[{"text": True}],
+                                       c=[{"text": "x", "ontologyTerms": [{"bad": 1}]}]),
+                                cache)
+    assert [odd.attributes[k][0].value for k in "ab"] == ["1", "True"]
+    assert odd.attributes["c"][0].terms == ({"bad": 1},)
