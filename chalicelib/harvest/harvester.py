@@ -237,7 +237,11 @@ class Harvester:
         page_time = 0.0
         try:
             if cp.cursor:
-                with Prefetcher(lambda: self._transformed_pages(cp), depth=2) as pages:
+                # look ahead by two groups: while the engine indexes one group, the
+                # next one is fetched and transformed (a shallower queue let the
+                # engine idle while Python caught up, and the other way round)
+                ahead = 2 * max(1, -(-self.index_batch // self.page_size))
+                with Prefetcher(lambda: self._transformed_pages(cp), depth=ahead) as pages:
                     for group in grouped(pages, self.index_batch):
                         began = self.clock()
                         docs = [d for _, page_docs in group for d in page_docs]
