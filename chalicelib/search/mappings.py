@@ -30,13 +30,25 @@ GEO_FIELD = "location"
 ID_FIELD = "id"
 #: The analysed catch-all field holding every searchable word of a document.
 TEXT_FIELD = "all_text"
-#: Web-mercator tile keys (``zoom/x/y``) of a document's location at every map zoom.
-#: Precomputed because the OpenSearch build used in tests has no ``geo`` module
-#: (no ``geotile_grid``): a terms aggregation over these keys gives the same cells on any
-#: OpenSearch, and the embedded backend computes the very same keys.
-TILES_FIELD = "geotiles"
+#: Web-mercator tile keys (``zoom/x/y``) of a document's location, one field per map zoom
+#: (``geotile_0`` … ``geotile_18``, see :func:`tile_field`). Precomputed because the
+#: OpenSearch build used in tests has no ``geo`` module (no ``geotile_grid``): a terms
+#: aggregation over one zoom's field gives the same cells on any OpenSearch, and the
+#: embedded backend computes the very same keys. One single-valued field per zoom rather
+#: than one field holding every zoom's key: an aggregation then reads one value per
+#: document and needs no include pattern over millions of keys (a cold clustered query
+#: at 1,000,000 documents took 150 ms that way).
+TILES_FIELD = "geotile"
 #: Deepest zoom the map clustering serves.
 MAX_CLUSTER_ZOOM = 18
+
+
+def tile_field(zoom: int) -> str:
+    """The field holding the tile keys of one zoom."""
+    return f"{TILES_FIELD}_{zoom}"
+
+
+TILE_FIELDS = tuple(tile_field(z) for z in range(MAX_CLUSTER_ZOOM + 1))
 MAX_MERCATOR_LAT = 85.05112878
 
 _KEYWORDS = (
@@ -179,7 +191,7 @@ def opensearch_mapping() -> dict[str, Any]:
             props[name] = {"type": "object", "enabled": False}
     # term frequencies for relevance, no positions: queries are AND-ed words, never phrases
     props[TEXT_FIELD] = {"type": "text", "analyzer": "standard", "index_options": "freqs"}
-    # only aggregated, never searched: doc values without an inverted index
-    props[TILES_FIELD] = {"type": "keyword", "index": False, "eager_global_ordinals": True}
+    for name in TILE_FIELDS:  # only aggregated, never searched: doc values, no index
+        props[name] = {"type": "keyword", "index": False}
     return {"dynamic": "strict", "date_detection": False, "numeric_detection": False,
-            "_source": {"excludes": [TEXT_FIELD, TILES_FIELD]}, "properties": props}
+            "_source": {"excludes": [TEXT_FIELD, f"{TILES_FIELD}_*"]}, "properties": props}

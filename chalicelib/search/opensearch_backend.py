@@ -45,10 +45,11 @@ from chalicelib.search.mappings import (
     MAX_CLUSTER_ZOOM,
     NUMBER,
     TEXT_FIELD,
-    TILES_FIELD,
+    TILE_FIELDS,
     fold,
     full_text,
     opensearch_mapping,
+    tile_field,
     tile_keys,
 )
 from chalicelib.search.port import (
@@ -168,7 +169,8 @@ class OpenSearchBackend:
             source[TEXT_FIELD] = full_text(doc)
             point = doc.get(GEO_FIELD)
             if isinstance(point, dict):
-                source[TILES_FIELD] = tile_keys(float(point["lat"]), float(point["lon"]))
+                keys = tile_keys(float(point["lat"]), float(point["lon"]))
+                source.update(zip(TILE_FIELDS, keys, strict=True))
             yield {"_op_type": "index", "_index": index, "_id": doc["id"], "_source": source}
 
     def _bulk_chunk(self, actions: list[dict[str, Any]]) -> tuple[int, list[Any]]:
@@ -398,7 +400,7 @@ class OpenSearchBackend:
         if not 0 <= zoom <= MAX_CLUSTER_ZOOM:
             raise InvalidQuery(f"zoom must be between 0 and {MAX_CLUSTER_ZOOM}")
         body = {"query": build_query(query), "size": 0, "aggs": {"cells": {
-            "terms": {"field": TILES_FIELD, "include": f"{zoom}/.*", "size": 65_535},
+            "terms": {"field": tile_field(zoom), "size": 65_535},
             "aggs": {"centre": {"geo_centroid": {"field": GEO_FIELD}}}}}}
         answer = self._search(body, index)
         if answer is None:

@@ -148,20 +148,18 @@ class BioSamplesApp:
 
     def _render(self, stored: StoredSample, base: str, now: float, curated: bool,
                 collection_self: bool = False) -> dict[str, Any]:
-        links = self.store.curation_links(stored.accession) if curated else None
-        return render(stored.doc, base=base, now=now, release_ts=stored.release_ts,
-                      incoming=self.store.incoming(stored.accession), links=links,
-                      collection_self=collection_self)
+        return self._render_page([stored], base, now, curated, collection_self)[0]
 
-    def _render_page(self, rows: list[StoredSample], base: str, now: float,
-                     curated: bool) -> list[dict[str, Any]]:
-        """:meth:`_render` for a page, with two queries for the page instead of two per
-        sample."""
+    def _render_page(self, rows: list[StoredSample], base: str, now: float, curated: bool,
+                     collection_self: bool = False) -> list[dict[str, Any]]:
+        """Samples as clients see them; a page's incoming links and curations come in two
+        queries, not two per sample."""
         accessions = [r.accession for r in rows]
         incoming = self.store.incoming_many(accessions)
         links = self.store.curation_links_many(accessions) if curated else {}
         return [render(r.doc, base=base, now=now, release_ts=r.release_ts,
-                       incoming=incoming[r.accession], links=links.get(r.accession) or None)
+                       incoming=incoming[r.accession], links=links.get(r.accession) or None,
+                       collection_self=collection_self)
                 for r in rows]
 
     # -- auth ---------------------------------------------------------------------------

@@ -290,18 +290,9 @@ class SampleStore:
             doc=orjson.loads(row[7]),
         )
 
-    def incoming(self, accession: str) -> list[tuple[str, str, str]]:
-        """Relationships whose target is ``accession`` and whose source is another sample."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT source, type, target FROM rels WHERE target = ? AND source <> ? "
-                "ORDER BY source, type",
-                (accession, accession),
-            ).fetchall()
-        return [(r[0], r[1], r[2]) for r in rows]
-
     def incoming_many(self, accessions: Sequence[str]) -> dict[str, list[tuple[str, str, str]]]:
-        """:meth:`incoming` of several samples in one query (a search page's)."""
+        """Per accession, the relationships whose target it is and whose source is another
+        sample (one query for a whole search page)."""
         out: dict[str, list[tuple[str, str, str]]] = {a: [] for a in accessions}
         if not out:
             return out

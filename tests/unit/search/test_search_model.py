@@ -7,7 +7,7 @@ import pytest
 from chalicelib.search.mappings import (
     FIELDS,
     TEXT_FIELD,
-    TILES_FIELD,
+    TILE_FIELDS,
     fold,
     full_text,
     mercator,
@@ -64,7 +64,7 @@ def test_mapping_is_strict_and_complete() -> None:
     mapping = opensearch_mapping()
     assert mapping["dynamic"] == "strict"
     props = mapping["properties"]
-    assert set(props) == set(FIELDS) | {TEXT_FIELD, TILES_FIELD}
+    assert set(props) == set(FIELDS) | {TEXT_FIELD, *TILE_FIELDS}
     # strings are plain keywords: all text search goes to the one analysed field
     assert props["species"] == {"type": "keyword", "ignore_above": 2048,
                                 "eager_global_ordinals": True}  # a facet
