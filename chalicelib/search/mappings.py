@@ -41,6 +41,7 @@ TEXT_FIELD = "all_text"
 TILES_FIELD = "geotile"
 #: Deepest zoom the map clustering serves.
 MAX_CLUSTER_ZOOM = 18
+MAX_MERCATOR_LAT = 85.05112878
 
 
 def tile_field(zoom: int) -> str:
@@ -49,7 +50,6 @@ def tile_field(zoom: int) -> str:
 
 
 TILE_FIELDS = tuple(tile_field(z) for z in range(MAX_CLUSTER_ZOOM + 1))
-MAX_MERCATOR_LAT = 85.05112878
 
 _KEYWORDS = (
     "id", "record_type", "data_source_id", "name", "common_name", "submission_id",
@@ -105,9 +105,9 @@ LIST_FIELDS = frozenset({
     "ena_accessions", "quality_errors", "quality_warnings", "quality_codes",
 })
 
-#: The portal's facets and the map's tiles: OpenSearch builds their global ordinals at
-#: refresh time instead of in the first aggregation after each refresh (which made the
-#: first map query after an incremental harvest take 150 ms at 1,000,000 documents).
+#: The portal's facets: OpenSearch builds their global ordinals at refresh time, so the
+#: first facet query after a refresh (an incremental harvest) does not pay for them. Kept
+#: to low-cardinality fields: each refresh that changes the index rebuilds them.
 EAGER_ORDINALS = frozenset({
     "record_type", "species", "supplied_breed", "sex", "efabis_breed_country",
     "gene_bank_name", "gene_bank_country", "organism_part", "availability", "quality_status",

@@ -269,16 +269,19 @@ class SampleStore:
             ).fetchone()
         return None if row is None else self._row(row)
 
-    def get_many(self, seqs: Sequence[int]) -> list[StoredSample]:
-        """Return samples by ``seq`` in the order given."""
-        if not seqs:
+    def _select_in(self, sql: str, keys: Sequence[Any]) -> list[Any]:
+        """Rows of ``sql``, whose ``{keys}`` becomes the placeholders of ``keys``."""
+        if not keys:
             return []
         with self._lock:
-            rows = self._db.execute(
-                "SELECT seq, accession, name, owner, release_ts, update_ts, indexed_at, doc "
-                f"FROM samples WHERE seq IN ({','.join('?' * len(seqs))})",
-                list(seqs),
-            ).fetchall()
+            return self._db.execute(sql.format(keys=",".join("?" * len(keys))),
+                                    list(keys)).fetchall()
+
+    def get_many(self, seqs: Sequence[int]) -> list[StoredSample]:
+        """Return samples by ``seq`` in the order given."""
+        rows = self._select_in(
+            "SELECT seq, accession, name, owner, release_ts, update_ts, indexed_at, doc "
+            "FROM samples WHERE seq IN ({keys})", seqs)
         by_seq = {int(r[0]): self._row(r) for r in rows}
         return [by_seq[s] for s in seqs if s in by_seq]
 
@@ -294,14 +297,9 @@ class SampleStore:
         """Per accession, the relationships whose target it is and whose source is another
         sample (one query for a whole search page)."""
         out: dict[str, list[tuple[str, str, str]]] = {a: [] for a in accessions}
-        if not out:
-            return out
-        marks = ",".join("?" * len(out))
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT source, type, target FROM rels WHERE target IN ({marks}) "
-                "AND source <> target ORDER BY target, source, type", list(out)).fetchall()
-        for source, kind, target in rows:
+        for source, kind, target in self._select_in(
+                "SELECT source, type, target FROM rels WHERE target IN ({keys}) "
+                "AND source <> target ORDER BY target, source, type", list(out)):
             out[target].append((source, kind, target))
         return out
 
@@ -439,14 +437,9 @@ class SampleStore:
     def curation_links_many(self, accessions: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """:meth:`curation_links` of several samples in one query."""
         out: dict[str, list[dict[str, Any]]] = {a: [] for a in accessions}
-        if not out:
-            return out
-        marks = ",".join("?" * len(out))
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT accession, doc FROM curation_links WHERE accession IN ({marks}) "
-                "ORDER BY created_ts, hash", list(out)).fetchall()
-        for accession, doc in rows:
+        for accession, doc in self._select_in(
+                "SELECT accession, doc FROM curation_links WHERE accession IN ({keys}) "
+                "ORDER BY created_ts, hash", list(out)):
             out[accession].append(json.loads(doc))
         return out
 
