@@ -49,6 +49,7 @@ from chalicelib.harvest.transform import (
     documents_for_page,
     predicted_reverse_links,
 )
+from chalicelib.search.mappings import schema_version
 from chalicelib.search.port import Query, SearchBackend, versioned_name
 from chalicelib.submit.biosamples_client import (
     BioSamplesBadResponse,
@@ -182,6 +183,10 @@ class Harvester:
             if mode == INCREMENTAL and (not state.last_good_run
                                         or self.backend.current_index() is None):
                 mode = FULL  # nothing to build on yet
+            elif mode == INCREMENTAL and state.schema != schema_version():
+                LOG.info("the live index was built for schema %s, not %s: full run",
+                         state.schema, schema_version())
+                mode = FULL
             checkpoint = self._start(mode, state)
             state.checkpoint = checkpoint
             self.state.save(state)
@@ -371,6 +376,7 @@ class Harvester:
         state.last_good_run = cp.started_at
         state.last_full_run = cp.started_at
         state.last_counts = new_counts
+        state.schema = schema_version()
         self.state.save(state)
         result.status = "done"
         return result

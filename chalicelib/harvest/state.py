@@ -46,6 +46,7 @@ class RunState:
     last_full_run: str | None = None
     last_counts: dict[str, int] = field(default_factory=dict)  # per record type
     checkpoint: Checkpoint | None = None
+    schema: str | None = None  # mappings.schema_version() of the live index
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -58,7 +59,8 @@ class RunState:
         return cls(last_good_run=data.get("last_good_run"),
                    last_full_run=data.get("last_full_run"),
                    last_counts=dict(data.get("last_counts") or {}),
-                   checkpoint=Checkpoint.from_dict(cp) if cp else None)
+                   checkpoint=Checkpoint.from_dict(cp) if cp else None,
+                   schema=data.get("schema"))
 
 
 class RunStateStore(Protocol):

@@ -18,8 +18,11 @@ Kinds:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 KEYWORD, DATE, NUMBER, GEO, OBJECT = "keyword", "date", "number", "geo", "object"
@@ -195,3 +198,14 @@ def opensearch_mapping() -> dict[str, Any]:
         props[name] = {"type": "keyword", "index": False}
     return {"dynamic": "strict", "date_detection": False, "numeric_detection": False,
             "_source": {"excludes": [TEXT_FIELD, f"{TILES_FIELD}_*"]}, "properties": props}
+
+
+@lru_cache(maxsize=1)
+def schema_version() -> str:
+    """A hash of how documents are indexed (the mapping and the full-text fields).
+
+    An index built under another version cannot be updated in place (its fields are
+    typed differently), so the harvester turns the next incremental run into a full one.
+    """
+    shape = {"mapping": opensearch_mapping(), "text": TEXT_FIELDS}
+    return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:12]

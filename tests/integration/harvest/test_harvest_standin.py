@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.harvest import synthetic
+from chalicelib.search.mappings import schema_version
 from chalicelib.search.port import Query
 from tests.integration.harvest.conftest import N_RECORDS, rewrite
 
@@ -55,6 +56,21 @@ def test_time_budget_returns_checkpoints_and_continues(standin: Any,
         assert result.run_id == first.run_id and result.index == first.index
     assert result.status == "done" and calls == N_RECORDS // 10
     assert backend.count(Query()) == N_RECORDS
+
+
+def test_a_pool_built_for_another_schema_is_rebuilt_in_full(standin: Any,
+                                                            make_harvester: Any) -> None:
+    harvester, backend = make_harvester(standin, page_size=50)
+    first = harvester.full()
+    assert first.status == "done" and harvester.state.load().schema == schema_version()
+    assert harvester.incremental().mode == "incremental"  # same schema: in place
+    state = harvester.state.load()
+    state.schema = "built-by-older-code"
+    harvester.state.save(state)
+    again = harvester.incremental()
+    assert again.mode == "full" and again.swapped and again.index != first.index
+    assert backend.count(Query()) == N_RECORDS
+    assert harvester.state.load().schema == schema_version()
 
 
 def test_incremental_asks_only_for_updated_records(standin: Any, make_harvester: Any) -> None:

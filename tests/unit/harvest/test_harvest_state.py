@@ -24,7 +24,7 @@ def test_state_round_trip(kind: str, tmp_path: Path) -> None:
     cp = Checkpoint("r1", "full", "2024-01-01T00:00:00Z", "imagepool-1", cursor="abc",
                     counts={"seen": 200})
     state = RunState(last_good_run="2023-12-01T00:00:00Z", checkpoint=cp,
-                     last_counts={"organism": 5})
+                     last_counts={"organism": 5}, schema="0123abcd")
     store.save(state)
     loaded = store.load()
     assert loaded == state and loaded.checkpoint is not None
