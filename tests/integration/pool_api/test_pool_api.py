@@ -228,10 +228,10 @@ def test_download_every_column_in_three_formats(client: Client) -> None:
 
 def test_download_continues_by_cursor_beyond_the_budget(client: Client,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.api import pool
+    from chalicelib.api.pool import download
 
-    monkeypatch.setattr(pool, "DOWNLOAD_BUDGET", 10)
-    monkeypatch.setattr(pool, "MAX_PAGE_SIZE", 3)
+    monkeypatch.setattr(download, "DOWNLOAD_BUDGET", 10)
+    monkeypatch.setattr(download, "MAX_PAGE_SIZE", 3)
     first = get(client, "/download?format=csv&type=organism")
     assert 'rel="next"' in first.headers["Link"]
     rows = first.body.decode().splitlines()
