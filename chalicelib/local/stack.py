@@ -5,6 +5,12 @@ Starts a moto server (the local AWS), creates the stack's resources from
 and the web server (API + portal on one URL), pushes the demo files through the real
 pipeline by uploading them to the uploads bucket, prints the URL, and stops everything it
 started on Ctrl-C. State and logs live under ``.local/``.
+
+Every start is a clean slate: the moto server keeps its AWS in memory, so the Unified
+Internal Database, the teams and the accounts are new each time, and the local BioSamples
+and the pool are emptied to match (otherwise each run added the demo records again under
+new accessions, and the pool showed records no submission knew). ``--keep-data`` keeps
+them, for a pool someone loaded on purpose.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import argparse
 import importlib
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -47,6 +54,26 @@ class StackOptions:
     demo: bool = True
     stage: str = "local"
     quiet: bool = False
+    keep_data: bool = False
+
+
+#: What a start empties under the state directory (logs stay, for after-the-fact reading).
+DATA_PATHS = ("biosamples", "pool.sqlite3", "pool.sqlite3-wal", "pool.sqlite3-shm")
+
+
+def clear_data(state_dir: Path) -> list[str]:
+    """Empty the local BioSamples and the pool of an earlier run; returns what went."""
+    gone = []
+    for name in DATA_PATHS:
+        path = state_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        gone.append(name)
+    return gone
 
 
 @dataclass
@@ -77,6 +104,9 @@ class LocalStack:
         opts = self.options
         opts.state_dir.mkdir(parents=True, exist_ok=True)
         ensure_free(opts.port, "web server (API and portal)", "--port", opts.host)
+        if not opts.keep_data and clear_data(opts.state_dir):
+            self.say(f"emptied the local BioSamples and the pool of the last run "
+                     f"({opts.state_dir}; --keep-data keeps them)")
         self._start_services()
         self._configure_environment()
         settings = self._provision()
@@ -222,11 +252,15 @@ def parse_args(argv: list[str] | None) -> StackOptions:
                         help="local ENA portal API port; env ENA_PORT")
     parser.add_argument("--state-dir", type=Path, default=LOCAL_DIR)
     parser.add_argument("--no-demo", action="store_true", help="start without demo data")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep the local BioSamples and the pool of the last run "
+                             "(default: start empty, like the local AWS)")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
     return StackOptions(host=args.host, port=args.port, moto_port=args.moto_port,
                         biosamples_port=args.biosamples_port, ena_port=args.ena_port,
-                        state_dir=args.state_dir, demo=not args.no_demo, quiet=args.quiet)
+                        state_dir=args.state_dir, demo=not args.no_demo, quiet=args.quiet,
+                        keep_data=args.keep_data)
 
 
 def main(argv: list[str] | None = None) -> int:

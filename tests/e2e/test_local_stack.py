@@ -49,6 +49,21 @@ def wait_for_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
     raise AssertionError("no URL printed:\n" + "".join(seen))
 
 
+def wait_for_line(process: subprocess.Popen[str], pattern: str, timeout: float) -> str:
+    """The first line of the stack's output matching ``pattern``."""
+    deadline = time.monotonic() + timeout
+    assert process.stdout is not None
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if re.search(pattern, line):
+            return line
+    raise AssertionError(f"no line matching {pattern!r}:\n" + "".join(seen[-30:]))
+
+
 def listening(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -121,6 +136,25 @@ def test_make_run_serves_the_portal_the_api_and_the_demo_data(stack):
     process.send_signal(signal.SIGINT)
     assert process.wait(20) == 0
     assert not listening(port) and not listening(moto_port)
+
+
+def test_a_second_make_run_shows_the_demo_once(tmp_path):
+    """moto forgets everything on a restart; the local BioSamples and the pool must too, or
+    each run adds the demo again under new accessions (12, 24, 36 animals...)."""
+    for run in (1, 2):
+        port = free_port()
+        process = start_stack(tmp_path, port, free_port())
+        try:
+            url = wait_for_url(process)
+            # the stack says when its demo harvest is done (or why it failed)
+            line = wait_for_line(process, r"demo: (harvested|could not)", timeout=240)
+            assert "harvested" in line, line
+            pool = requests.get(url + "api/backend/organism/", timeout=10).json()
+            assert pool["count"] == 12, (run, pool)
+        finally:
+            process.send_signal(signal.SIGINT)
+            assert process.wait(20) == 0
+    assert (tmp_path / "state" / "handlers.log").stat().st_size > 0  # the logs stay
 
 
 def test_a_busy_port_gets_a_clear_message(tmp_path):
