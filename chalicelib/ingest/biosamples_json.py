@@ -3,6 +3,12 @@
 BioSamples spells characteristics as submitters did (``sex``, ``collection date``,
 ``organism``) and lists relationships of other records too, so names are matched to the
 ruleset case-insensitively and only relationships whose source is the record are kept.
+
+This is the *upload* reader: a partner's file becomes UID records under the ruleset's
+names, and every oddity is a problem with its record number. The harvest reads public
+BioSamples records with :mod:`chalicelib.validate.biosample` instead, which keeps the
+submitters' spelling (the pool shows records as they are), never rejects a record, and
+interns values across a page for speed.
 """
 
 from __future__ import annotations

@@ -6,6 +6,11 @@ names case-insensitively); ``text``/``unit``/``ontologyTerms`` become value/unit
 Only relationships whose ``source`` is the record itself are kept (BioSamples also lists
 incoming links). The top-level ``taxId`` is kept as a ``taxId`` attribute so the context
 rules can compare it with Species.
+
+Not :mod:`chalicelib.ingest.biosamples_json`, the upload reader: that one renames to the
+ruleset's names, reports problems per record and drops what it cannot use; this one must
+take any public record as it is (the pool's verdict is about the record, not a cleaned
+copy) and runs once per harvested record, so it is lenient and allocation-light.
 """
 
 from __future__ import annotations
