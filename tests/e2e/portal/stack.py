@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                        "SEARCH_ALIAS": "imagepool"})
     from chalicelib.local.stack import main as stack_main
 
-    return stack_main(rest)
+    # the seeded pool is this stack's data: a plain start would empty it
+    return stack_main([*rest, "--keep-data"])
 
 
 if __name__ == "__main__":
