@@ -3,7 +3,7 @@
 // proposed ontology mappings, export, submission to BioSamples with its progress, and the
 // accessions once done.
 import { api, downloadFile } from "../api.js";
-import { busy, errorNotice, fill, h, link, loading, notice, number, setTitle, statusBadge, table, when, announce } from "../ui.js";
+import { busy, errorNotice, field, fill, h, link, loading, notice, number, pager, setTitle, statusBadge, table, when, announce } from "../ui.js";
 import { progressBlock, uploadFile } from "./submission-new.js";
 
 const STEPS = ["WAITING", "PROCESSING", "LOADED", "VALIDATING", "READY", "SUBMITTED", "COMPLETED"];
@@ -30,6 +30,10 @@ export async function render(main, params, query, alive) {
   let records = [];
   let byId = new Map();
   let recordsFilter = null;
+  // the records table pages on the client: every record is loaded once (up to 20,000)
+  let recordsPage = 1;
+  let recordsSize = 25;
+  let recordsText = "";
   let stopped = false;
 
   const header = h("div", {}, loading());
@@ -143,7 +147,7 @@ export async function render(main, params, query, alive) {
       h("div", { class: "row spread" },
         h("div", {}, h("span", { class: `status ${p.level}` }, p.level), " ", h("strong", {}, p.field), ` – ${number(p.count)} record${p.count === 1 ? "" : "s"}`),
         h("div", { class: "row" },
-          h("button", { type: "button", class: "secondary small", onclick: () => { recordsFilter = { ids: new Set(p.records || []), label: `${p.field}: ${p.code}` }; renderRecords(); recordsBox.scrollIntoView(); } }, "Show the records"),
+          h("button", { type: "button", class: "secondary small", onclick: () => { recordsFilter = { ids: new Set(p.records || []), label: `${p.field}: ${p.code}` }; recordsPage = 1; renderRecords(); recordsBox.scrollIntoView(); } }, "Show the records"),
           EDITABLE.has(sub.status) ? h("button", { type: "button", class: "small", onclick: () => { fixForm.hidden = false; valueInput.focus(); } }, "Fix this") : null)),
       h("p", { style: "margin:.3rem 0" }, p.example),
       fixForm, message);
@@ -163,8 +167,35 @@ export async function render(main, params, query, alive) {
     byId = new Map(all.map((r) => [r.id, r]));
   }
 
+  /** Records matching the problem filter and the id box. */
+  function matchingRecords() {
+    let shown = recordsFilter ? records.filter((r) => recordsFilter.ids.has(r.id)) : records;
+    const text = recordsText.trim().toLowerCase();
+    if (text) shown = shown.filter((r) => r.id.toLowerCase().includes(text) || (r.accession || "").toLowerCase().includes(text));
+    return shown;
+  }
+
+  /** The records section; the page, the page size and the id box survive a refresh. */
   function renderRecords() {
-    const shown = recordsFilter ? records.filter((r) => recordsFilter.ids.has(r.id)) : records;
+    const list = h("div", { id: "records-list" });
+    const find = h("input", { type: "search", value: recordsText, autocomplete: "off" });
+    find.addEventListener("input", () => { recordsText = find.value; recordsPage = 1; renderRecordList(list); });
+    const size = h("select", {}, [25, 100, 500].map((n) => h("option", { value: String(n), selected: n === recordsSize }, String(n))));
+    size.addEventListener("change", () => { recordsSize = Number(size.value); recordsPage = 1; renderRecordList(list); });
+    fill(recordsBox,
+      h("h2", { id: "records-title" }, "Records"),
+      recordsFilter ? h("div", { class: "chips" }, h("span", { class: "chip" }, `Only: ${recordsFilter.label}`,
+        h("button", { type: "button", "aria-label": "Show every record", onclick: () => { recordsFilter = null; recordsPage = 1; renderRecords(); } }, "×"))) : null,
+      h("div", { class: "row" }, field("Find records by id or accession", find), field("Records per page", size)),
+      list);
+    renderRecordList(list);
+  }
+
+  function renderRecordList(list) {
+    const shown = matchingRecords();
+    const pages = Math.max(1, Math.ceil(shown.length / recordsSize));
+    recordsPage = Math.min(Math.max(1, recordsPage), pages);
+    const rows = shown.slice((recordsPage - 1) * recordsSize, recordsPage * recordsSize);
     const message = h("div", {});
     const checks = new Map();
     const editable = EDITABLE.has(sub.status);
@@ -178,12 +209,8 @@ export async function render(main, params, query, alive) {
         await refreshAll();
       });
     } }, "Delete the ticked records");
-    const rows = shown.slice(0, 500);
-    fill(recordsBox,
-      h("h2", { id: "records-title" }, "Records"),
-      recordsFilter ? h("div", { class: "chips" }, h("span", { class: "chip" }, `Only: ${recordsFilter.label}`,
-        h("button", { type: "button", "aria-label": "Show every record", onclick: () => { recordsFilter = null; renderRecords(); } }, "×"))) : null,
-      h("p", { class: "muted" }, `${number(shown.length)} record(s)${shown.length > rows.length ? `, the first ${rows.length} shown` : ""}.`),
+    fill(list,
+      h("p", { class: "muted", id: "records-count", "aria-live": "polite" }, `${number(shown.length)} record(s)${recordsText.trim() ? ` matching “${recordsText.trim()}”` : ""}.`),
       message,
       table([
         { key: "pick", label: h("span", { class: "visually-hidden" }, "Select"), render: (r) => {
@@ -202,6 +229,8 @@ export async function render(main, params, query, alive) {
               r.validation.messages.map((m) => h("li", {}, `${m.field}: ${m.message}`)))) : "") : "") },
         { key: "accession", label: "BioSamples", render: (r) => (r.accession ? h("a", { href: `/record/${encodeURIComponent(r.accession)}`, "data-link": true, class: "accession" }, r.accession) : "") },
       ], rows, { empty: "No records." }),
+      shown.length > recordsSize ? pager({ page: recordsPage, size: recordsSize, total: shown.length, label: "Records pages",
+        onPage: (n) => { recordsPage = n; renderRecordList(list); list.scrollIntoView({ block: "nearest" }); } }) : null,
       h("div", { class: "row", style: "margin-top:.5rem" }, del));
   }
 

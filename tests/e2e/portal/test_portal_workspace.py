@@ -104,7 +104,21 @@ def test_partner_story(page: Page, stack: RunningStack, problems: Problems,
     expect(errors).not_to_have_text("0")
     problem = page.locator('.problem[data-code="missing_term"][data-field="Organism part"]')
     expect(problem).to_contain_text("4 records")
-    expect(page.locator("#records tbody tr")).to_have_count(36)
+    rows = page.locator("#records tbody tr")
+    expect(page.locator("#records-count")).to_have_text("36 record(s).")
+    expect(rows).to_have_count(25)  # a page of 25, then the pager
+    records_pager = page.get_by_role("navigation", name="Records pages")
+    expect(records_pager).to_contain_text("1–25 of 36")
+    records_pager.get_by_role("button", name="Next →").click()
+    expect(rows).to_have_count(11)
+    last_id = page.locator("#records tbody a").last.inner_text()
+    page.get_by_label("Find records by id or accession").fill(last_id)
+    expect(page.locator("#records-count")).to_contain_text(f"matching “{last_id}”")
+    expect(page.locator("#records tbody a").first).to_have_text(last_id)
+    page.get_by_label("Find records by id or accession").fill("")
+    page.get_by_label("Records per page").select_option("100")
+    expect(rows).to_have_count(36)
+    expect(records_pager).to_have_count(0)
     artifact(page, "validation-report")
 
     # The problem's records, then "fix this" on all of them at once.
