@@ -14,6 +14,7 @@ back to a full ``json.loads`` walk). A 500,000-statement dump parses in seconds.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -45,6 +46,8 @@ from chalicelib.records import (
 )
 
 DATA_DIR = Path(__file__).parent / "data"
+#: The units of a full date (``normalize_date``); ages are computed only between two.
+FULL_DATE = "YYYY-MM-DD"
 
 #: columns of each table the views need, in the order kept in memory
 NEEDED: dict[str, tuple[str, ...]] = {
@@ -532,8 +535,26 @@ class _Views:
                                  "is not a date.", line, "production_dt", "bad-date")
                 else:
                     s["Collection date"] = [date]
+                    self._age_at_collection(rec, animal, date, ext_vessel, line)
             s["Collection place accuracy"] = [missing_geo]
             self.result.records.append(rec)
+
+
+    def _age_at_collection(self, rec: Record, animal: Record, collected: AttributeValue,
+                           vessel: str, line: int) -> None:
+        """Animal age at collection in days, from the animal's birth date and the vessel's
+        production date (the old InjectTool computed it too); only from full dates."""
+        born = animal.first("Birth date")
+        if born is None or born.units != FULL_DATE or collected.units != FULL_DATE:
+            return
+        days = (dt.date.fromisoformat(collected.value) - dt.date.fromisoformat(born.value)).days
+        if days < 0:
+            self.problem(f"Vessel '{vessel}' was produced on {collected.value}, before its "
+                         f"animal '{animal.id}' was born ({born.value}): check both dates; "
+                         "the age at collection is left out.", line, "production_dt",
+                         "collected-before-birth", Level.WARNING)
+            return
+        rec.attributes["Animal age at collection"] = [self.av(str(days), "day")]
 
 
 def _number(text: str) -> str:

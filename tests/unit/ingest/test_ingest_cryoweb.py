@@ -42,6 +42,8 @@ def test_real_example(data_dir: Path) -> None:
     assert vessel.id == "MA_052_KR_S_Snh_S03_Mariensee_WF001265_OMS_13.01.04"
     assert vessel.relationships == [Relationship(RelationshipType.DERIVED_FROM, CHILD)]
     assert vessel.first("Collection date") == AttributeValue("2004-01-13", "YYYY-MM-DD")
+    # born 2003-01-16, collected 2004-01-13 (the old InjectTool computed it too)
+    assert vessel.first("Animal age at collection") == AttributeValue("362", "day")
     assert vessel.first("Organism part") == AttributeValue("semen")
     assert vessel.first("Species") == AttributeValue("Sheep", None, ("NCBITaxon_9940",))
 
@@ -150,3 +152,27 @@ def test_splitter_yields_statements_with_first_lines(tmp_path: Path) -> None:
     got = [(kind, line, text) for kind, line, text in iter_statements(path, "x")]
     assert [g[1] for g in got] == [5, 6, 6, 7, 9]
     assert got[3][2] == "SELECT $$a;b$$\n;"
+
+
+def test_age_at_collection_needs_two_full_dates_in_order(tmp_path: Path) -> None:
+    body = BASE + (
+        "INSERT INTO transfer (db_animal, ext_animal, db_unit) VALUES (1, 'A', 1);\n"
+        "INSERT INTO transfer (db_animal, ext_animal, db_unit) VALUES (2, 'B', 1);\n"
+        "INSERT INTO animal (db_animal, db_sex, db_breed, db_species, birth_dt) "
+        "VALUES (1, 10, 40, 20, '2010-03-01');\n"
+        "INSERT INTO animal (db_animal, db_sex, db_breed, db_species, birth_year) "
+        "VALUES (2, 11, 40, 20, '2009');\n"
+        "INSERT INTO vessels (db_vessel, ext_vessel, db_animal, protocol_id, production_dt) "
+        "VALUES (1, 'ON_TIME', 1, 5, '2012-03-01');\n"
+        "INSERT INTO vessels (db_vessel, ext_vessel, db_animal, protocol_id, production_dt) "
+        "VALUES (2, 'TOO_EARLY', 1, 5, '2009-12-31');\n"
+        "INSERT INTO vessels (db_vessel, ext_vessel, db_animal, protocol_id, production_dt) "
+        "VALUES (3, 'YEAR_ONLY', 2, 5, '2012-03-01');\n")
+    result = parse_file(_dump(tmp_path, body))
+    recs = {r.id: r for r in result.records}
+    assert recs["ON_TIME"].first("Animal age at collection") == AttributeValue("731", "day")
+    assert recs["TOO_EARLY"].first("Animal age at collection") is None
+    assert recs["YEAR_ONLY"].first("Animal age at collection") is None  # 2009 is too vague
+    [early] = [p for p in result.problems if p.code == "collected-before-birth"]
+    assert early.column == "production_dt" and early.line == 21
+    assert "TOO_EARLY" in early.message and "before its animal" in early.message
