@@ -8,6 +8,13 @@ import { progressBlock, uploadFile } from "./submission-new.js";
 
 const STEPS = ["WAITING", "PROCESSING", "LOADED", "VALIDATING", "READY", "SUBMITTED", "COMPLETED"];
 const BUSY = new Set(["WAITING", "PROCESSING", "LOADED", "VALIDATING", "SUBMITTED"]);
+
+/** A notice about work under way, cleared when the submission is no longer busy. */
+function inProgress(text) {
+  const el = notice("info", text);
+  el.dataset.inProgress = "1";
+  return el;
+}
 const EDITABLE = new Set(["LOADED", "READY", "NEED_REVISION", "ERROR", "COMPLETED"]);
 const POLL_MS = 1500;
 
@@ -81,7 +88,7 @@ export async function render(main, params, query, alive) {
       const target = await api(`${base}/upload`, { method: "POST", body: { file_name: file.name } });
       progress.el.hidden = false;
       await uploadFile(target, file, progress.set);
-      fill(actionMessage, notice("ok", `${file.name} uploaded: it is being read again.`));
+      fill(actionMessage, inProgress(`${file.name} uploaded: it is being read again.`));
       poll(true);
     }));
     fill(actions,
@@ -89,7 +96,7 @@ export async function render(main, params, query, alive) {
         title: sub.status === "READY" ? "" : "Only a submission that passed validation can be submitted", onclick: (e) => submit(e.target) }, "Submit to BioSamples"),
       h("button", { type: "button", class: "secondary", disabled: !editable, onclick: (e) => busy(e.target, actionMessage, async () => {
         await api(`${base}/validate`, { method: "POST", body: {} });
-        fill(actionMessage, notice("info", "Validation started."));
+        fill(actionMessage, inProgress("Validation started."));
         poll(true);
       }) }, "Validate again"),
       h("label", { for: "reload-file", class: "button secondary", tabindex: "0", role: "button",
@@ -324,6 +331,8 @@ export async function render(main, params, query, alive) {
       if (!BUSY.has(sub.status)) await refreshAll();
       else renderReport();
       if (changed) announce(`Status: ${sub.status.replace(/_/g, " ")}`);
+      // "being read…" notices are stale once the work is done: the status says the rest
+      if (!BUSY.has(sub.status) && actionMessage.querySelector("[data-in-progress]")) fill(actionMessage);
     }
     if (sub.status === "SUBMITTED") await renderProgress();
     if (BUSY.has(sub.status) || extraRounds-- > 0) timer = setTimeout(() => poll(false), POLL_MS);
@@ -335,7 +344,7 @@ export async function render(main, params, query, alive) {
     fill(header, h("h1", {}, "Submission"), errorNotice(error));
     return undefined;
   }
-  if (query.get("uploaded")) fill(actionMessage, notice("ok", "The file is uploaded: it is being read and checked."));
+  if (query.get("uploaded") && BUSY.has(sub.status)) fill(actionMessage, inProgress("The file is uploaded: it is being read and checked."));
   if (BUSY.has(sub.status) || query.get("uploaded")) timer = setTimeout(() => poll(false), POLL_MS);
   return () => { stopped = true; clearTimeout(timer); };
 }

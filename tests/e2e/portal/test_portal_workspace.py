@@ -100,6 +100,7 @@ def test_partner_story(page: Page, stack: RunningStack, problems: Problems,
     status = page.locator("#submission-status")
     expect(status).to_have_text("NEED REVISION", timeout=SLOW)
     expect(page.locator("#status-message")).to_contain_text("with errors")
+    expect(page.locator("#action-message")).not_to_contain_text("being read")  # not stale
     errors = page.locator('#validation-summary [data-level="error"] .number')
     expect(errors).not_to_have_text("0")
     problem = page.locator('.problem[data-code="missing_term"][data-field="Organism part"]')
