@@ -117,7 +117,7 @@ export async function render(main, params, query, alive) {
           points.addLayer(L.circleMarker([lat, lng], { radius: 7, color: "#fff", weight: 1.5, fillColor: p.record_type === "specimen" ? "#c75c00" : "#0b5d7a", fillOpacity: 0.95 })
             .bindPopup(`<a href="/record/${encodeURIComponent(f.id)}" data-link>${f.id}</a><br>${[p.species, p.supplied_breed || p.organism_part, p.sex].filter(Boolean).join(" · ")}`));
         }
-        status.textContent = `${number(cells.count)} records in view, shown one by one (blue: animals, orange: samples).`;
+        status.textContent = `${number(cells.count)} records in view, each its own point (blue: animals, orange: samples; points at one place are grouped: click a group to open it).`;
       } else {
         for (const cell of cells.features) {
           const [lng, lat] = cell.geometry.coordinates;

@@ -158,7 +158,7 @@ def test_map_clusters_filter_and_box_selection(page: Page, stack: RunningStack) 
     page.get_by_label("Species").select_option("Bos taurus")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"species=Bos\+taurus"))
-    expect(status).to_contain_text("shown one by one")
+    expect(status).to_contain_text("each its own point")
     expect(page.locator("#pool-map")).to_have_attribute("data-count", str(cattle))
     # Select the visible area: every cattle record.
     page.get_by_role("button", name="Select the visible area").click()
