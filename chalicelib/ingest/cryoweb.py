@@ -539,7 +539,6 @@ class _Views:
             s["Collection place accuracy"] = [missing_geo]
             self.result.records.append(rec)
 
-
     def _age_at_collection(self, rec: Record, animal: Record, collected: AttributeValue,
                            vessel: str, line: int) -> None:
         """Animal age at collection in days, from the animal's birth date and the vessel's

@@ -8,6 +8,8 @@ import { progressBlock, uploadFile } from "./submission-new.js";
 
 const STEPS = ["WAITING", "PROCESSING", "LOADED", "VALIDATING", "READY", "SUBMITTED", "COMPLETED"];
 const BUSY = new Set(["WAITING", "PROCESSING", "LOADED", "VALIDATING", "SUBMITTED"]);
+const EDITABLE = new Set(["LOADED", "READY", "NEED_REVISION", "ERROR", "COMPLETED"]);
+const POLL_MS = 1500;
 
 /** A notice about work under way, cleared when the submission is no longer busy. */
 function inProgress(text) {
@@ -15,8 +17,6 @@ function inProgress(text) {
   el.dataset.inProgress = "1";
   return el;
 }
-const EDITABLE = new Set(["LOADED", "READY", "NEED_REVISION", "ERROR", "COMPLETED"]);
-const POLL_MS = 1500;
 
 function steps(status) {
   const at = status === "NEED_REVISION" ? STEPS.indexOf("READY") : STEPS.indexOf(status);
