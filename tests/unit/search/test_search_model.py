@@ -110,3 +110,19 @@ def test_list_fields_match_what_the_harvest_writes() -> None:
                if isinstance(v, str) and FIELDS.get(k) == "keyword"}
     assert lists == LIST_FIELDS
     assert not scalars & LIST_FIELDS
+
+
+def test_index_sort_fields_are_single_keyword_values_and_part_of_the_schema(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenSearch sorts an index on doc values; a list field would sort on its minimum."""
+    from chalicelib.search import mappings
+
+    assert all(FIELDS[f] == "keyword" and f not in mappings.LIST_FIELDS
+               for f in mappings.INDEX_SORT)
+    before = mappings.schema_version()
+    monkeypatch.setattr(mappings, "INDEX_SORT", ("species",))
+    mappings.schema_version.cache_clear()
+    try:
+        assert mappings.schema_version() != before  # a new order means a full rebuild
+    finally:
+        mappings.schema_version.cache_clear()
