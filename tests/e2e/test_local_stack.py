@@ -34,21 +34,6 @@ def start_stack(tmp_path: Path, port: int, moto_port: int,
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def wait_for_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        seen.append(line)
-        match = re.search(r"IMAGE Pool is running at (\S+)", line)
-        if match:
-            return match[1]
-    raise AssertionError("no URL printed:\n" + "".join(seen))
-
-
 def wait_for_line(process: subprocess.Popen[str], pattern: str, timeout: float) -> str:
     """The first line of the stack's output matching ``pattern``."""
     deadline = time.monotonic() + timeout
@@ -62,6 +47,14 @@ def wait_for_line(process: subprocess.Popen[str], pattern: str, timeout: float) 
         if re.search(pattern, line):
             return line
     raise AssertionError(f"no line matching {pattern!r}:\n" + "".join(seen[-30:]))
+
+
+def wait_for_url(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The URL the stack prints once it is up."""
+    pattern = r"IMAGE Pool is running at (\S+)"
+    match = re.search(pattern, wait_for_line(process, pattern, timeout))
+    assert match is not None
+    return match[1]
 
 
 def listening(port: int) -> bool:
