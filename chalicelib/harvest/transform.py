@@ -117,6 +117,8 @@ CDP_COMMON_FIELDS = ("data_source_id", *_expand(COMMON_SPECS))
 CDP_ORGANISM_FIELDS = (*CDP_COMMON_FIELDS, *_expand(ORGANISM_SPECS), "child_of", "specimens",
                        "dadis", "geom")
 CDP_SPECIMEN_FIELDS = (*CDP_COMMON_FIELDS, "derived_from", *_expand(SPECIMEN_SPECS), "geom")
+#: The old detail shape of each record type.
+CDP_FIELDS = {ORGANISM: CDP_ORGANISM_FIELDS, SPECIMEN: CDP_SPECIMEN_FIELDS}
 #: The old CDP ``file/`` shape (one row per specimen, parallel arrays).
 CDP_FILE_FIELDS = ("data_source_id", "file_name", "file_url", "file_size", "file_checksum",
                    "file_checksum_method")

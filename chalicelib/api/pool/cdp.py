@@ -36,9 +36,8 @@ from chalicelib.api.pool.routing import (
 )
 from chalicelib.harvest.dadis import SPECIES_COMMON_NAMES, DadisLink, default_table
 from chalicelib.harvest.transform import (
+    CDP_FIELDS,
     CDP_FILE_FIELDS,
-    CDP_ORGANISM_FIELDS,
-    CDP_SPECIMEN_FIELDS,
     FILE,
     ORGANISM,
     SPECIMEN,
@@ -67,7 +66,6 @@ OLD_DOWNLOAD = {
     SPECIMEN: (("ID", "data_source_id"), ("Species", "species"),
                ("Derived from", "derived_from"), ("Organism part", "organism_part")),
 }
-CDP_FIELDS = {ORGANISM: CDP_ORGANISM_FIELDS, SPECIMEN: CDP_SPECIMEN_FIELDS}
 #: The old summaries: output key → field.
 SUMMARY_FIELDS = {
     ORGANISM: (("species", "species"), ("breed", "supplied_breed"), ("sex", "sex"),

@@ -29,11 +29,10 @@ from chalicelib.api.pool.routing import (
     search_backend,
 )
 from chalicelib.harvest.transform import (
+    CDP_FIELDS,
     CDP_ORGANISM_FIELDS,
     CDP_SPECIMEN_FIELDS,
     FILE,
-    ORGANISM,
-    SPECIMEN,
 )
 from chalicelib.search.mappings import FIELDS, OBJECT
 from chalicelib.search.port import (
@@ -57,11 +56,10 @@ CONTENT_TYPES = {"csv": "text/csv", "tsv": "text/tab-separated-values",
 
 def columns(kind: str | None) -> list[str]:
     """Every column of a record type (all types for None), the old CDP's fields first."""
-    cdp = {ORGANISM: CDP_ORGANISM_FIELDS, SPECIMEN: CDP_SPECIMEN_FIELDS}
     if kind == FILE:
         base = list(FILE_COLUMNS)
-    elif kind in cdp:
-        base = list(cdp[kind])
+    elif kind in CDP_FIELDS:
+        base = list(CDP_FIELDS[kind])
     else:
         base = list(CDP_ORGANISM_FIELDS) + [f for f in CDP_SPECIMEN_FIELDS
                                             if f not in CDP_ORGANISM_FIELDS]
