@@ -26,7 +26,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP) portal
 
 run: install
-	$(PY) -m chalicelib.local.stack --port $(PORT) --moto-port $(MOTO_PORT)
+	$(PY) -m devstack.stack --port $(PORT) --moto-port $(MOTO_PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

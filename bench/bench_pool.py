@@ -94,8 +94,8 @@ def _scale() -> float:
 
 def _load_standin(state: Path, n: int, update: str) -> float:
     """Write ``n`` synthetic records straight into a stand-in database; returns seconds."""
-    from chalicelib.local.biosamples.samples import record_from_loaded
-    from chalicelib.local.biosamples.server import BioSamplesApp
+    from devstack.biosamples.samples import record_from_loaded
+    from devstack.biosamples.server import BioSamplesApp
 
     app = BioSamplesApp(state)
     started = time.perf_counter()
@@ -118,8 +118,8 @@ def _load_standin(state: Path, n: int, update: str) -> float:
 
 def _touch(state: Path, n: int, every: int, update: str) -> int:
     """Mark every ``every``-th record as updated at ``update``; returns how many."""
-    from chalicelib.local.biosamples.samples import record_from_loaded
-    from chalicelib.local.biosamples.server import BioSamplesApp
+    from devstack.biosamples.samples import record_from_loaded
+    from devstack.biosamples.server import BioSamplesApp
 
     app = BioSamplesApp(state)
     ts = datetime.fromisoformat(update.replace("Z", "+00:00")).timestamp()
@@ -135,7 +135,7 @@ def _touch(state: Path, n: int, every: int, update: str) -> int:
 
 def _start_standin(state: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "chalicelib.local.biosamples", "--port", "0", "--state-dir",
+        [sys.executable, "-m", "devstack.biosamples", "--port", "0", "--state-dir",
          str(state)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.stdout is not None
@@ -203,14 +203,14 @@ def _search_rows(backend: SearchBackend, size_label: str, clients: int, per_clie
 
 def bench_opensearch(n: int, work: Path) -> list[Row]:
     """Harvest from the stand-in into OpenSearch, then query it."""
-    from chalicelib.local.opensearch_node import (
+    from chalicelib.search.opensearch_backend import OpenSearchBackend, connect
+    from chalicelib.submit.biosamples_client import BioSamplesClient
+    from devstack.opensearch_node import (
         default_cache_dir,
         ensure_distribution,
         free_port,
         start_node,
     )
-    from chalicelib.search.opensearch_backend import OpenSearchBackend, connect
-    from chalicelib.submit.biosamples_client import BioSamplesClient
 
     rows: list[Row] = []
     label = f"{n:,} records"

@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 
 RUNS = 7
 TARGET_MS = 300.0

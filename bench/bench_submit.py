@@ -30,7 +30,6 @@ if __package__ in (None, ""):
 
 import requests
 
-from chalicelib.local.biosamples.process import start_standin
 from chalicelib.submit.builder import sample_name
 from chalicelib.submit.generate import demo_facts, generate_records
 from chalicelib.submit.ports import (
@@ -40,6 +39,7 @@ from chalicelib.submit.ports import (
     WebinCredentials,
 )
 from chalicelib.submit.service import BatchOutcome, SubmitOptions, client_for, submit_all
+from devstack.biosamples.process import start_standin
 
 ROOT = Path(__file__).resolve().parent.parent
 USER, PASSWORD = "Webin-90000", "bench-password"

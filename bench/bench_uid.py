@@ -21,10 +21,10 @@ def run() -> list[tuple[str, str, str, str]]:
     from chalicelib.config import get_settings
     from chalicelib.ingest import parse_file
     from chalicelib.ingest.generate import generate
-    from chalicelib.local.moto_server import FAKE_CREDENTIALS, start_moto
-    from chalicelib.local.ports import free_port
-    from chalicelib.local.provision import provision
     from chalicelib.uid import repository
+    from devstack.moto_server import FAKE_CREDENTIALS, start_moto
+    from devstack.ports import free_port
+    from devstack.provision import provision
 
     scale = float(os.environ.get("IMAGEPOOL_BENCH_SCALE", "1.0"))
     animals = max(10, int(ANIMALS * scale))

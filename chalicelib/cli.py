@@ -227,34 +227,6 @@ def _settings(args: argparse.Namespace) -> int:
     return 0
 
 
-def _provision(args: argparse.Namespace) -> int:
-    """Create the stack's resources (infra/resources.yaml) on a moto server."""
-    import os
-
-    from chalicelib import aws
-    from chalicelib.config import get_settings
-    from chalicelib.local.moto_server import FAKE_CREDENTIALS
-    from chalicelib.local.provision import provision
-
-    os.environ.update(FAKE_CREDENTIALS)
-    os.environ["AWS_ENDPOINT_URL"] = args.endpoint
-    aws.reset_clients()
-    settings = get_settings()
-    result = provision(aws.client, stack_name=settings.prefix, region=settings.region)
-    json.dump({"created": {k: v.ref for k, v in result.resources.items()},
-               "outputs": result.outputs, "not_emulated": result.skipped},
-              sys.stdout, indent=2, sort_keys=True)
-    sys.stdout.write("\n")
-    return 0
-
-
-def _run(args: argparse.Namespace) -> int:
-    """Start the whole system locally (what `make run` does)."""
-    from chalicelib.local.stack import main
-
-    return main(args.stack_args)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m chalicelib.cli",
@@ -348,16 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     settings = commands.add_parser("settings", help="print the resolved stage settings")
     settings.set_defaults(func=_settings)
 
-    prov = commands.add_parser("provision",
-                               help="create the stack's resources on a moto server")
-    prov.add_argument("--endpoint", default="http://127.0.0.1:5000",
-                      help="the moto server's URL (default %(default)s)")
-    prov.set_defaults(func=_provision)
-
-    run = commands.add_parser("run", help="start the whole system locally (make run)")
-    run.add_argument("stack_args", nargs=argparse.REMAINDER,
-                     help="options of python -m chalicelib.local.stack")
-    run.set_defaults(func=_run)
     return parser
 
 

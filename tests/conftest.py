@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local.moto_server import FAKE_CREDENTIALS, MotoServer, start_moto
-from chalicelib.local.ports import free_port
+from devstack.moto_server import FAKE_CREDENTIALS, MotoServer, start_moto
+from devstack.ports import free_port
 
 DATA = Path(__file__).parent / "data"
 LOCAL_PREFIX = "imagepool-local"
@@ -34,7 +34,7 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     """Point every client at a clean moto server holding the stack's resources."""
     from chalicelib import aws as aws_clients
     from chalicelib.config import get_settings
-    from chalicelib.local.provision import provision
+    from devstack.provision import provision
 
     moto_server.reset()
     for key, value in FAKE_CREDENTIALS.items():

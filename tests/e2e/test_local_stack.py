@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from chalicelib.local.demo_data import DEMO_EMAIL, DEMO_PASSWORD
-from chalicelib.local.paths import REPO_ROOT
-from chalicelib.local.ports import free_port
+from devstack.demo_data import DEMO_EMAIL, DEMO_PASSWORD
+from devstack.paths import REPO_ROOT
+from devstack.ports import free_port
 
 pytestmark = pytest.mark.e2e
 VALIDATED = ("READY", "NEED_REVISION", "SUBMITTED", "COMPLETED")
@@ -28,7 +28,7 @@ def start_stack(tmp_path: Path, port: int, moto_port: int,
                 *extra: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "chalicelib.local.stack", "--port", str(port),
+        [sys.executable, "-m", "devstack.stack", "--port", str(port),
          "--moto-port", str(moto_port), "--biosamples-port", str(free_port()),
          "--ena-port", str(free_port()), "--state-dir", str(tmp_path / "state"), *extra],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

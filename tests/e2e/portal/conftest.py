@@ -21,7 +21,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 from tests.e2e.portal.stack import RunningStack, start
 
 CHROMIUM = "/usr/bin/chromium"

@@ -18,7 +18,7 @@ import requests
 from playwright.sync_api import Page, sync_playwright
 
 from chalicelib.ingest.generate import generate
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 from tests.e2e.portal.conftest import BLANK_PNG, CHROMIUM
 from tests.e2e.portal.stack import start
 

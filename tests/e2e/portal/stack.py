@@ -1,4 +1,4 @@
-"""Start the local stack (``chalicelib.local.stack``) over a seeded public pool.
+"""Start the local stack (``devstack.stack``) over a seeded public pool.
 
 ``python -m tests.e2e.portal.stack --port 8090 --moto-port 5090 --state-dir /tmp/portal``
 writes a synthetic pool to ``<state-dir>/pool.sqlite3`` (see :mod:`pool_seed`), points the
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.local.paths import REPO_ROOT
-from chalicelib.local.ports import free_port
+from devstack.paths import REPO_ROOT
+from devstack.ports import free_port
 
 
 @dataclass
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     (state_dir / "pool-facts.json").write_text(json.dumps(facts, indent=2))
     os.environ.update({"SEARCH_BACKEND": "sqlite", "SEARCH_PATH": str(pool_path.resolve()),
                        "SEARCH_ALIAS": "imagepool"})
-    from chalicelib.local.stack import main as stack_main
+    from devstack.stack import main as stack_main
 
     # the seeded pool is this stack's data: a plain start would empty it
     return stack_main([*rest, "--keep-data"])

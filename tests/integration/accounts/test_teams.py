@@ -15,7 +15,7 @@ from chalice.test import Client
 import app as app_module
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
-from chalicelib.local.pump import EventPump
+from devstack.pump import EventPump
 from tests.support import call
 
 pytestmark = pytest.mark.integration

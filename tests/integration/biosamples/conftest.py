@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.local.biosamples.process import start_standin
+from devstack.biosamples.process import start_standin
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "tests" / "data" / "ingest"

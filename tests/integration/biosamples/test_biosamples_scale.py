@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.local.biosamples.server import BioSamplesApp, query_search_plan
+from devstack.biosamples.server import BioSamplesApp, query_search_plan
 
 pytestmark = pytest.mark.integration
 

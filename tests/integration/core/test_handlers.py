@@ -99,12 +99,12 @@ def test_submission_handler_refuses_rather_than_pretends(client):
 
 def test_schedule_queues_a_harvest_and_the_harvest_handler_runs_it(client, monkeypatch,
                                                                      tmp_path):
-    from chalicelib.local.biosamples.process import start_standin
-    from chalicelib.local.service_process import start_service
+    from devstack.biosamples.process import start_standin
+    from devstack.service_process import start_service
 
     standin = start_standin(0, tmp_path / "bs", "--load",
                             str(Path(__file__).parents[2] / "data" / "ingest"))
-    ena = start_service("chalicelib.local.ena", ["--port", "0"], what="local ENA")
+    ena = start_service("devstack.ena", ["--port", "0"], what="local ENA")
     try:
         monkeypatch.setenv("BIOSAMPLES_URL", standin.biosamples_url)
         monkeypatch.setenv("ENA_PORTAL_URL", ena.url)

@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
-from chalicelib.local.provision import TemplateError, provision
+from devstack.provision import TemplateError, provision
 
 pytestmark = pytest.mark.integration
 

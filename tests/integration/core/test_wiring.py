@@ -13,9 +13,9 @@ import requests
 import app as app_module
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
-from chalicelib.local.ports import free_port
-from chalicelib.local.pump import EventPump
-from chalicelib.local.web import LocalWebServer
+from devstack.ports import free_port
+from devstack.pump import EventPump
+from devstack.web import LocalWebServer
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).parents[2] / "data" / "ingest"

@@ -13,10 +13,10 @@ import pytest
 from chalicelib.harvest import synthetic
 from chalicelib.harvest.harvester import Harvester
 from chalicelib.harvest.state import SqliteRunStateStore
-from chalicelib.local.biosamples.samples import record_from_loaded
-from chalicelib.local.biosamples.server import BioSamplesApp
 from chalicelib.search.sqlite_backend import SqliteBackend
 from chalicelib.submit.biosamples_client import BioSamplesClient
+from devstack.biosamples.samples import record_from_loaded
+from devstack.biosamples.server import BioSamplesApp
 from tests.integration.biosamples.conftest import Server, start_server
 
 N_RECORDS = 60

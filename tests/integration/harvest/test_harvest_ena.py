@@ -11,8 +11,8 @@ import requests
 
 from chalicelib.harvest import synthetic
 from chalicelib.harvest.ena import EnaClient
-from chalicelib.local.ena import EnaStandIn, make_server
 from chalicelib.search.port import Query
+from devstack.ena import EnaStandIn, make_server
 from tests.integration.harvest.conftest import N_RECORDS
 
 pytestmark = pytest.mark.integration

@@ -1,6 +1,6 @@
 """Session-wide real OpenSearch node for the integration tests.
 
-The node comes from Maven Central (see chalicelib.local.opensearch_node); the
+The node comes from Maven Central (see devstack.opensearch_node); the
 first run fetches and unpacks it into <repo>/.local/opensearch/, later runs reuse
 that cache and only start a fresh node in a temporary directory.
 """
@@ -20,14 +20,14 @@ _REPO_ROOT = str(Path(__file__).resolve().parents[3])
 if _REPO_ROOT not in sys.path:
     sys.path.insert(0, _REPO_ROOT)
 
-from chalicelib.local.opensearch_node import (  # noqa: E402
+from chalicelib.search.opensearch_backend import connect  # noqa: E402
+from devstack.opensearch_node import (  # noqa: E402
     OpenSearchNode,
     default_cache_dir,
     ensure_distribution,
     free_port,
     start_node,
 )
-from chalicelib.search.opensearch_backend import connect  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch, helpers
 
-from chalicelib.local.opensearch_node import OPENSEARCH_VERSION, OpenSearchNode
+from devstack.opensearch_node import OPENSEARCH_VERSION, OpenSearchNode
 
 pytestmark = pytest.mark.integration
 

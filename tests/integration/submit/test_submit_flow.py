@@ -13,8 +13,8 @@ from chalice.test import Client
 import app as app_module
 from chalicelib import aws as aws_clients
 from chalicelib.config import get_settings
-from chalicelib.local.biosamples.process import StandIn, start_standin
-from chalicelib.local.pump import EventPump
+from devstack.biosamples.process import StandIn, start_standin
+from devstack.pump import EventPump
 from tests.support import SUBMISSION_FACTS, call
 
 pytestmark = pytest.mark.integration

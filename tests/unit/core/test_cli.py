@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 
 DATA = Path(__file__).parents[2] / "data"
 
@@ -22,7 +22,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_help_lists_the_commands():
     out = cli("--help").stdout
-    for command in ("parse", "validate", "generate", "ontology", "settings", "run"):
+    for command in ("parse", "validate", "generate", "ontology", "settings"):
         assert command in out
 
 

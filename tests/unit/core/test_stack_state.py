@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chalicelib.local.stack import clear_data, parse_args
+from devstack.stack import clear_data, parse_args
 
 
 def test_clear_data_empties_biosamples_and_pool_but_keeps_logs(tmp_path: Path) -> None:

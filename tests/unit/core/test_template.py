@@ -8,8 +8,8 @@ from chalice.app import SQSEventConfig
 
 import app as app_module
 from chalicelib.config import RESOURCE_NAMES
-from chalicelib.local.paths import REPO_ROOT
-from chalicelib.local.provision import (
+from devstack.paths import REPO_ROOT
+from devstack.provision import (
     CREATORS,
     NOT_EMULATED,
     TemplateError,

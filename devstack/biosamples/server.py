@@ -36,15 +36,15 @@ from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import orjson
 
-from chalicelib.local.biosamples.auth import (
+from devstack.biosamples.auth import (
     DEFAULT_TTL_HOURS,
     Accounts,
     Principal,
     issue_token,
     principal_from_header,
 )
-from chalicelib.local.biosamples.faults import FaultConfig, FaultInjector
-from chalicelib.local.biosamples.samples import (
+from devstack.biosamples.faults import FaultConfig, FaultInjector
+from devstack.biosamples.samples import (
     MAX_PAGE,
     MAX_SIZE,
     PRIVATE_MESSAGE,
@@ -61,7 +61,7 @@ from chalicelib.local.biosamples.samples import (
     render,
     validate_sample,
 )
-from chalicelib.local.biosamples.store import SampleStore, SearchQuery, StoredSample
+from devstack.biosamples.store import SampleStore, SearchQuery, StoredSample
 
 LOG = logging.getLogger("biosamples.local")
 HTML_PAGE = (b"<!DOCTYPE html>\n<html><head><title>EMBL-EBI - Service unavailable</title>"

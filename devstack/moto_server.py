@@ -12,8 +12,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.local.ports import ensure_free
-from chalicelib.local.service_process import ServiceProcess
+from devstack.ports import ensure_free
+from devstack.service_process import ServiceProcess
 
 #: Credentials moto accepts; never real ones.
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

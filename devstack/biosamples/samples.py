@@ -13,7 +13,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.local.biosamples.store import SearchQuery
+from devstack.biosamples.store import SearchQuery
 
 ACCESSION_RE = re.compile(r"^SAM[END][AG]?[0-9]+$")
 TAXON_RE = re.compile(r"NCBITaxon_(\d+)$")

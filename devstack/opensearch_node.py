@@ -13,8 +13,8 @@ bound to 127.0.0.1 with security off.
 
 Usage::
 
-    python -m chalicelib.local.opensearch_node fetch
-    python -m chalicelib.local.opensearch_node start --port 9200   # until Ctrl-C
+    python -m devstack.opensearch_node fetch
+    python -m devstack.opensearch_node start --port 9200   # until Ctrl-C
 
 or from Python::
 
@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from devstack.paths import LOCAL_DIR
+
 #: Newest 2.x served by Maven Central as ``integ-test-zip`` (2.19.7 and 2.20.0 are not).
 OPENSEARCH_VERSION = "2.19.6"
 #: Maven group and artifact of the distribution; the packaging is ``zip``.
@@ -72,7 +74,6 @@ CACHE_ENV = "IMAGEPOOL_OPENSEARCH_CACHE"
 ROOT_WORKAROUND_JAVA_OPTS = ("-Djna.nosys=true", "-Djna.nounpack=true")
 
 _READY_MARKER = ".imagepool-ready"
-_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class OpenSearchNodeError(RuntimeError):
@@ -87,7 +88,7 @@ def artifact_coordinates(version: str = OPENSEARCH_VERSION) -> str:
 def default_cache_dir() -> Path:
     """Return the cache: ``$IMAGEPOOL_OPENSEARCH_CACHE`` or else ``<repo>/.local/opensearch``."""
     override = os.environ.get(CACHE_ENV)
-    return Path(override) if override else _REPO_ROOT / ".local" / "opensearch"
+    return Path(override) if override else LOCAL_DIR / "opensearch"
 
 
 @contextlib.contextmanager
@@ -167,7 +168,7 @@ def ensure_distribution(cache_dir: Path | None = None, version: str = OPENSEARCH
     gitignore = cache_dir / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(
-            "# local OpenSearch cache, made by chalicelib.local.opensearch_node\n*\n"
+            "# local OpenSearch cache, made by devstack.opensearch_node\n*\n"
         )
     with _locked(cache_dir / ".lock"):
         if (home / _READY_MARKER).is_file():
@@ -529,7 +530,7 @@ def _cmd_start(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point: ``fetch`` or ``start``."""
     parser = argparse.ArgumentParser(
-        prog="python -m chalicelib.local.opensearch_node",
+        prog="python -m devstack.opensearch_node",
         description="Fetch OpenSearch from Maven Central and run a local single node.",
     )
     parser.add_argument(

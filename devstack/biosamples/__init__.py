@@ -1,13 +1,13 @@
 """Local stand-in for EMBL-EBI BioSamples and the ENA Webin token service.
 
-Run it with ``python -m chalicelib.local.biosamples --host 127.0.0.1 --port 8081
+Run it with ``python -m devstack.biosamples --host 127.0.0.1 --port 8081
 --state-dir .local/biosamples [--load DIR] [--faults JSON|FILE] [--accounts JSON|FILE]``.
 It implements the behaviour the project relies on (see ``server.py`` for the routes and
 ``faults.py`` for the fault-injection configuration) and persists its state in SQLite.
 """
 
-from chalicelib.local.biosamples.faults import FaultConfig, FaultInjector
-from chalicelib.local.biosamples.server import (
+from devstack.biosamples.faults import FaultConfig, FaultInjector
+from devstack.biosamples.server import (
     BioSamplesApp,
     BioSamplesHTTPServer,
     make_server,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.local.service_process import ServiceProcess, start_service
+from devstack.service_process import ServiceProcess, start_service
 
 
 @dataclass
@@ -24,12 +24,12 @@ class StandIn(ServiceProcess):
 def start_standin(port: int, state_dir: Path, *extra: str, host: str = "127.0.0.1",
                   log_path: Path | None = None) -> StandIn:
     """Start the stand-in (``port`` 0 picks a free one) and wait until it listens."""
-    from chalicelib.local.ports import ensure_free
+    from devstack.ports import ensure_free
 
     if port:
         ensure_free(port, "local BioSamples", "--biosamples-port", host)
     state_dir.mkdir(parents=True, exist_ok=True)
-    started = start_service("chalicelib.local.biosamples",
+    started = start_service("devstack.biosamples",
                             ["--host", host, "--port", str(port), "--state-dir",
                              str(state_dir), *extra],
                             what="local BioSamples", log_path=log_path)

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 
 TEMPLATE = REPO_ROOT / "infra" / "resources.yaml"
 ACCOUNT_ID = "123456789012"

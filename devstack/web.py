@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from chalice.cli.factory import CLIFactory
 from chalice.local import CustomLocalChalice, LocalChalice, LocalGateway, LocalGatewayException
 
-from chalicelib.local.paths import PORTAL_DIR, REPO_ROOT
-from chalicelib.local.ports import ensure_free
+from devstack.paths import PORTAL_DIR, REPO_ROOT
+from devstack.ports import ensure_free
 
 API_PREFIX = "/api"
 

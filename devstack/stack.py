@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from chalicelib.local.paths import LOCAL_DIR, REPO_ROOT
+from devstack.paths import LOCAL_DIR, REPO_ROOT
 
 
 def stage_environment(stage: str) -> dict[str, str]:
@@ -99,7 +99,7 @@ class LocalStack:
 
     def start(self) -> str:
         """Bring the stack up; returns the URL."""
-        from chalicelib.local.ports import ensure_free
+        from devstack.ports import ensure_free
 
         opts = self.options
         opts.state_dir.mkdir(parents=True, exist_ok=True)
@@ -121,10 +121,10 @@ class LocalStack:
 
     def _start_services(self) -> None:
         """The local AWS (moto), BioSamples and ENA, each its own process."""
-        from chalicelib.local.biosamples.process import start_standin
-        from chalicelib.local.moto_server import start_moto
-        from chalicelib.local.ports import ensure_free
-        from chalicelib.local.service_process import start_service
+        from devstack.biosamples.process import start_standin
+        from devstack.moto_server import start_moto
+        from devstack.ports import ensure_free
+        from devstack.service_process import start_service
 
         opts = self.options
         self.moto = start_moto(opts.moto_port, opts.state_dir / "moto.log", opts.host)
@@ -137,7 +137,7 @@ class LocalStack:
                  f"{opts.state_dir / 'biosamples'})")
         if opts.ena_port:
             ensure_free(opts.ena_port, "local ENA portal API", "--ena-port", opts.host)
-        self.ena = start_service("chalicelib.local.ena",
+        self.ena = start_service("devstack.ena",
                                  ["--host", opts.host, "--port", str(opts.ena_port)],
                                  what="local ENA portal API",
                                  log_path=opts.state_dir / "ena.log")
@@ -146,7 +146,7 @@ class LocalStack:
     def _configure_environment(self) -> None:
         """The stage's variables from .chalice/config.json, then where the local services
         are: the handlers read them through chalicelib.config like on AWS."""
-        from chalicelib.local.moto_server import FAKE_CREDENTIALS
+        from devstack.moto_server import FAKE_CREDENTIALS
 
         opts = self.options
         os.environ.update(stage_environment(opts.stage))
@@ -165,7 +165,7 @@ class LocalStack:
         """Create infra/resources.yaml's resources on the moto server."""
         from chalicelib.aws import client, reset_clients
         from chalicelib.config import get_settings
-        from chalicelib.local.provision import provision
+        from devstack.provision import provision
 
         reset_clients()
         settings = get_settings()
@@ -180,8 +180,8 @@ class LocalStack:
     def _start_app(self, settings: Any) -> None:
         """The Chalice app, fed by the event pump and served by the web server."""
         from chalicelib.aws import client
-        from chalicelib.local.pump import EventPump
-        from chalicelib.local.web import LocalWebServer
+        from devstack.pump import EventPump
+        from devstack.web import LocalWebServer
 
         opts = self.options
         self.app_module = importlib.import_module("app")
@@ -197,7 +197,7 @@ class LocalStack:
 
     def push_demo(self) -> None:
         """Push the demo files through the real API and pipeline, as a partner would."""
-        from chalicelib.local.demo_data import push_demo
+        from devstack.demo_data import push_demo
 
         result = push_demo(self.web.url + "api/")
         self.demo_login = f"{result.email} / {result.password}"
@@ -207,7 +207,7 @@ class LocalStack:
                          daemon=True).start()
 
     def _finish_demo(self, result: Any) -> None:
-        from chalicelib.local.demo_data import fix_and_submit
+        from devstack.demo_data import fix_and_submit
 
         try:
             progress = fix_and_submit(self.web.url + "api/", result)
@@ -238,7 +238,7 @@ class LocalStack:
 
 def parse_args(argv: list[str] | None) -> StackOptions:
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.stack",
+    parser = argparse.ArgumentParser(prog="python -m devstack.stack",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--host", default=env.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(env.get("PORT", "8000")),
@@ -264,7 +264,7 @@ def parse_args(argv: list[str] | None) -> StackOptions:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.local.ports import PortBusy
+    from devstack.ports import PortBusy
 
     options = parse_args(argv)
     stack = LocalStack(options)

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from chalicelib.local.paths import REPO_ROOT
+from devstack.paths import REPO_ROOT
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""``python -m chalicelib.local.ena --port N [--data rows.json]``."""
+"""``python -m devstack.ena --port N [--data rows.json]``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from chalicelib.local.ena.server import EnaStandIn, make_server
+from devstack.ena.server import EnaStandIn, make_server
 
 
 def main(argv: list[str] | None = None) -> int:
     """Serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.ena")
+    parser = argparse.ArgumentParser(prog="python -m devstack.ena")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8082)
     parser.add_argument("--data", type=Path, help='{"analysis": [...], "read_run": [...]}')

@@ -1,4 +1,4 @@
-"""Command line: ``python -m chalicelib.local.biosamples --port N --state-dir DIR``.
+"""Command line: ``python -m devstack.biosamples --port N --state-dir DIR``.
 
 Prints ``BioSamples stand-in listening on http://HOST:PORT`` (with the real port when
 ``--port 0``) once it accepts connections, then serves until SIGINT/SIGTERM.
@@ -14,14 +14,14 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from chalicelib.local.biosamples.auth import Accounts
-from chalicelib.local.biosamples.faults import FaultConfig
-from chalicelib.local.biosamples.server import BioSamplesApp, make_server
+from devstack.biosamples.auth import Accounts
+from devstack.biosamples.faults import FaultConfig
+from devstack.biosamples.server import BioSamplesApp, make_server
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.local.biosamples",
+    parser = argparse.ArgumentParser(prog="python -m devstack.biosamples",
                                      description="Local EMBL-EBI BioSamples stand-in")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")

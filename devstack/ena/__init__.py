@@ -4,10 +4,10 @@ Serves canned rows for given sample accessions the way ``chalicelib.harvest.ena`
 the real service: ``GET|POST /ena/portal/api/search`` with ``result``, ``query``
 (``sample_accession="…"`` terms joined by OR), ``fields``, ``format`` (json|tsv) and
 ``limit``; 204 with an empty body when nothing matches. Start it with
-``python -m chalicelib.local.ena --port 0 --data rows.json`` (``{"analysis": [...],
+``python -m devstack.ena --port 0 --data rows.json`` (``{"analysis": [...],
 "read_run": [...]}``); it prints ``ENA stand-in listening on URL``.
 """
 
-from chalicelib.local.ena.server import EnaStandIn, make_server
+from devstack.ena.server import EnaStandIn, make_server
 
 __all__ = ["EnaStandIn", "make_server"]
