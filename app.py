@@ -20,9 +20,12 @@ from chalicelib.api.submissions import submissions_api
 from chalicelib.api.teams import teams_api
 from chalicelib.auth.access import Access, Principal, bind_request_source, protected, public
 from chalicelib.config import get_settings
+from chalicelib.observability import api_logger
 
-# configure_logs=False: the structured Powertools logger is the only log handler.
+# configure_logs=False: the structured Powertools logger is the only log handler. Chalice
+# logs a route's unexpected exception on app.log: that logger withholds request values.
 app = Chalice(app_name="imagepool", configure_logs=False)
+app.log = api_logger()
 app.api.cors = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"],
                           max_age=600)
 

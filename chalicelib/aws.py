@@ -18,9 +18,9 @@ _lock = threading.Lock()
 _clients: dict[tuple[str, str | None, str], Any] = {}
 
 # botocore's and urllib3's debug logs print whole request bodies, secrets included (a
-# team's Webin password on its way to Secrets Manager): they never log below WARNING,
-# whatever level the rest of the process runs at.
-for _noisy in ("botocore", "boto3", "urllib3", "s3transfer"):
+# team's Webin password on its way to Secrets Manager), and pynamodb's every item: they
+# never log below WARNING, whatever level the rest of the process runs at.
+for _noisy in ("botocore", "boto3", "urllib3", "s3transfer", "pynamodb"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 

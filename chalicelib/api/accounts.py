@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice import BadRequestError, Blueprint, NotFoundError, Response
 
-from chalicelib.api.common import error, json_body, text_field
+from chalicelib.api.common import error, json_body, secret_field, text_field
 from chalicelib.auth.access import Access, Principal, protected, public
 
 accounts_api = Blueprint(__name__)
@@ -38,9 +38,7 @@ def sign_up() -> Response:
     email = text_field(body, "email").lower()
     if not accounts.valid_email(email):
         raise BadRequestError("email is not a valid address")
-    password = body["password"]
-    if not isinstance(password, str):
-        raise BadRequestError("password must be text")
+    password = secret_field(body, "password")
     fields = {k: v for k, v in body.items() if k not in ("email", "password")}
     try:
         clean = accounts.clean_profile(fields)
@@ -91,7 +89,7 @@ def log_in() -> Response:
 
     body = json_body(_request(), ("email", "password"))
     tokens = _account_call(cognito.log_in, text_field(body, "email").lower(),
-                           body["password"])
+                           secret_field(body, "password"))
     if isinstance(tokens, Response):
         return tokens
     claims = verify(tokens.access_token, get_settings())
@@ -106,7 +104,7 @@ def refresh() -> Response:
     from chalicelib.accounts import cognito
 
     body = json_body(_request(), ("refresh_token",))
-    tokens = _account_call(cognito.refresh, str(body["refresh_token"]))
+    tokens = _account_call(cognito.refresh, secret_field(body, "refresh_token"))
     if isinstance(tokens, Response):
         return tokens
     return Response(tokens.to_dict())
@@ -146,7 +144,7 @@ def reset_password() -> Response:
 
     body = json_body(_request(), ("email", "code", "password"))
     answer = _account_call(cognito.reset_password, text_field(body, "email").lower(),
-                           text_field(body, "code", 200), body["password"])
+                           text_field(body, "code", 200), secret_field(body, "password"))
     if isinstance(answer, Response):
         return answer
     return Response({"message": "Your password is changed: log in with it."})

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import BadRequestError, Blueprint, NotFoundError, Response
 
-from chalicelib.api.common import error, json_body, query_int, text_field
+from chalicelib.api.common import error, json_body, query_int, secret_field, text_field
 from chalicelib.auth.access import Access, Principal, protected
 
 teams_api = Blueprint(__name__)
@@ -122,11 +122,9 @@ def set_webin(team_id: str, principal: Principal) -> dict[str, Any]:
     from chalicelib.teams import repository as teams
 
     body = json_body(_request(), ("username", "password"))
-    if not isinstance(body["password"], str):
-        raise BadRequestError("password must be text")
     try:
         stored = teams.set_webin_credentials(team_id, text_field(body, "username", 40),
-                                             body["password"])
+                                             secret_field(body, "password"))
     except teams.TeamError as exc:
         raise BadRequestError(exc.message) from None
     audit.record(team_id, principal.user_id, principal.email, "webin_credentials_set",

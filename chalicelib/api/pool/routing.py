@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +20,8 @@ from chalicelib.api.pool.errors import ApiError
 from chalicelib.api.pool.params import TYPES, Params, filter_name
 from chalicelib.auth.access import public
 from chalicelib.config import get_settings
+from chalicelib.observability import api_logger
 from chalicelib.search.port import MAX_PAGE_SIZE, InvalidQuery, SearchBackend
-
-LOG = logging.getLogger(__name__)
 
 
 class ReusableBlueprint(Blueprint):
@@ -145,8 +143,8 @@ def route(path: str, summary: str, params: Iterable[Param] = (), *,
                                 status_code=exc.status)
             except InvalidQuery as exc:
                 return Response({"message": str(exc), "status": 400}, status_code=400)
-            except Exception:  # the caller gets a clean 500, operators the traceback
-                LOG.exception("pool API failure on %s", path)
+            except Exception:  # the caller gets a clean 500, operators where it failed
+                api_logger().exception("pool API failure")
                 return Response({"message": "internal error", "status": 500},
                                 status_code=500)
 
