@@ -125,8 +125,12 @@ def list_records(team_id: str, submission_id: str, principal: Principal) -> Resp
 
     params = _params()
     limit = query_int(params, "limit", 100, 1, 1000)
-    page = repository.records_page(team_id, submission_id, limit=limit,
-                                   cursor=params.get("cursor"))
+    try:
+        page = repository.records_page(team_id, submission_id, limit=limit,
+                                       cursor=params.get("cursor"))
+    except repository.BadCursor:
+        raise BadRequestError("cursor is not one this list gave (use the 'next' of the "
+                              "previous page, or leave it out to start again)") from None
     if page is None:
         raise NotFoundError(f"no submission {submission_id} in team {team_id}")
     return Response(page, status_code=200)

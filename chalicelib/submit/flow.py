@@ -24,6 +24,8 @@ from chalicelib.observability import count, logger
 MAX_ATTEMPTS = 20
 #: The withdrawn records' release date (BioSamples has no delete).
 WITHDRAW_UNTIL_YEAR = 3000
+ALREADY_SUBMITTING = "this submission is already being submitted to BioSamples: follow " \
+                     "its progress"
 
 
 class SubmitRefused(Exception):
@@ -56,6 +58,8 @@ def start_submission(team_id: str, submission_id: str, who: str) -> dict[str, An
     sub = repository.get_submission(team_id, submission_id)
     if sub is None:
         raise SubmitRefused(404, f"no submission {submission_id} in team {team_id}")
+    if sub.status == SubmissionStatus.SUBMITTED.value:
+        raise SubmitRefused(409, ALREADY_SUBMITTING)
     if sub.status != SubmissionStatus.READY.value:
         raise SubmitRefused(409, f"only a READY submission can be submitted; this one is "
                                  f"{sub.status}: fix its errors and validate it first")
@@ -68,8 +72,12 @@ def start_submission(team_id: str, submission_id: str, who: str) -> dict[str, An
                                  "admin sets it under the team's settings") from None
     batches = plan(store, ref)
     total = sum(len(b) for b in batches)
-    repository.set_status(team_id, submission_id, SubmissionStatus.SUBMITTED,
-                          f"Sending {total} records to BioSamples")
+    try:  # a claim: of concurrent calls, only the first moves it and queues the records
+        repository.set_status(team_id, submission_id, SubmissionStatus.SUBMITTED,
+                              f"Sending {total} records to BioSamples",
+                              only_from=SubmissionStatus.READY)
+    except repository.StatusChanged:
+        raise SubmitRefused(409, ALREADY_SUBMITTING) from None
     for number, keys in enumerate(batches):
         send_step(StepMessage("submit", team_id, submission_id,
                               {"keys": keys, "batch": number, "attempt": 0}), "submission")

@@ -101,13 +101,21 @@ def begin_processing(team_id: str, submission_id: str, *, key: str, file_name: s
     return True
 
 
+class StatusChanged(Exception):
+    """The submission changed between reading and writing it (another request or step
+    moved it first): the move was not made."""
+
+
 def _moved(team_id: str, submission_id: str, status: SubmissionStatus,
-           message: str) -> SubmissionModel:
-    """The submission with its status moved (checked against the status machine), not yet
-    saved: the caller adds what goes with the move and saves once."""
+           message: str, only_from: SubmissionStatus | None = None) -> SubmissionModel:
+    """The submission with its status moved (checked against the status machine, and
+    from ``only_from`` when given), not yet saved: the caller adds what goes with the move
+    and saves once."""
     sub = get_submission(team_id, submission_id)
     if sub is None:
         raise LookupError(f"no submission {team_id}/{submission_id}")
+    if only_from is not None and sub.status != only_from.value:
+        raise StatusChanged(f"{team_id}/{submission_id} is {sub.status}, not {only_from}")
     check_transition(sub.status, status)
     sub.status = status.value
     sub.status_message = message
@@ -127,12 +135,22 @@ def finish_processing(team_id: str, submission_id: str, status: SubmissionStatus
 
 
 def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
-               message: str, counts: dict[str, int] | None = None) -> None:
-    """Move a submission to another status (checked against the status machine)."""
-    sub = _moved(team_id, submission_id, status, message)
+               message: str, counts: dict[str, int] | None = None, *,
+               only_from: SubmissionStatus | None = None) -> None:
+    """Move a submission to another status (checked against the status machine). With
+    ``only_from``, a claim: the move happens only from that status, and the write is
+    conditional on the version read; else :class:`StatusChanged`."""
+    from pynamodb.exceptions import PutError
+
+    sub = _moved(team_id, submission_id, status, message, only_from)
     if counts is not None:
         sub.counts = {**(sub.counts or {}), **counts}
-    sub.save()
+    try:
+        sub.save()
+    except PutError as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise StatusChanged(f"{team_id}/{submission_id} changed meanwhile") from None
+        raise
 
 
 def finish_validation(team_id: str, submission_id: str, status: SubmissionStatus,
@@ -274,23 +292,35 @@ def _encode_cursor(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
 
 
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+class BadCursor(ValueError):
+    """A cursor this list did not give (mangled, or another submission's)."""
+
+
+def _decode_cursor(cursor: str | None, submission_id: str) -> dict[str, Any] | None:
+    """The start key a cursor of this submission's list stands for; anything else is
+    refused here, before DynamoDB would answer it with an error."""
     if not cursor:
         return None
     try:
         doc = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, json.JSONDecodeError):
-        return None
-    return doc if isinstance(doc, dict) else None
+    except (ValueError, RecursionError):  # bad base64, JSON or UTF-8 are ValueErrors
+        raise BadCursor(cursor) from None
+    shape_ok = isinstance(doc, dict) and set(doc) == {"submission_id", "record_id"} and \
+        all(isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
+            for v in doc.values())
+    if not shape_ok or doc["submission_id"]["S"] != submission_id:
+        raise BadCursor(cursor)
+    return doc
 
 
 def records_page(team_id: str, submission_id: str, *, limit: int = 100,
                  cursor: str | None = None) -> dict[str, Any] | None:
     """One page of a team's submission's records; None when the team has no such
-    submission (so another team's submission id reveals nothing)."""
+    submission (so another team's submission id reveals nothing); :class:`BadCursor` for
+    a cursor this list did not give."""
     if get_submission(team_id, submission_id) is None:
         return None
-    start = _decode_cursor(cursor)
+    start = _decode_cursor(cursor, submission_id)
     result = RecordModel.query(submission_id, limit=limit, last_evaluated_key=start,
                                page_size=limit)
     items = []

@@ -17,7 +17,13 @@ from typing import Any
 from chalice import Blueprint, Response
 
 from chalicelib.api.pool.errors import ApiError
-from chalicelib.api.pool.params import TYPES, Params, filter_name
+from chalicelib.api.pool.params import (
+    MAX_TEXT_CHARS,
+    MAX_TEXT_WORDS,
+    TYPES,
+    Params,
+    filter_name,
+)
 from chalicelib.auth.access import public
 from chalicelib.config import get_settings
 from chalicelib.observability import api_logger
@@ -87,7 +93,8 @@ P_SEARCH = Param("search", "Full-text search over every field.")
 P_ORDERING = Param("ordering", "Sort field; prefix with '-' for descending.")
 P_FORMAT = Param("format", "Accepted for compatibility with the old API (json, api).",
                  enum=("json", "api"))
-P_Q = Param("q", "Full-text search over every field (relevance-ranked).")
+P_Q = Param("q", f"Full-text search over every field (relevance-ranked; at most "
+                 f"{MAX_TEXT_WORDS} words and {MAX_TEXT_CHARS} characters).")
 P_TYPE = Param("type", "Record type.", enum=TYPES)
 P_SIZE = Param("size", f"Items per page (at most {MAX_PAGE_SIZE}).", "integer")
 P_CURSOR = Param("cursor", "Opaque cursor from the previous page's 'cursor' (deep paging).")

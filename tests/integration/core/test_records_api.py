@@ -163,3 +163,28 @@ def test_mapping_decisions_are_remembered(client, pump, team):
     bad = call(client, "POST", f"/teams/{team_id}/mappings", admin,
                {"kind": "colour", "text": "x", "term": None})
     assert bad.status_code == 400
+
+
+def test_a_cursor_the_list_did_not_give_is_a_400(client, pump, team):
+    """Once a 500 (DynamoDB refused the start key); a mangled cursor also silently
+    started the list again."""
+    import base64
+
+    team_id, admin, sub_id = loaded_submission(client, pump, team)
+    base = f"/teams/{team_id}/submissions/{sub_id}/records"
+    first = call(client, "GET", f"{base}?limit=2", admin).json_body
+    assert len(first["results"]) == 2 and first["next"]
+    second = call(client, "GET", f"{base}?limit=2&cursor={first['next']}", admin)
+    assert second.status_code == 200 and second.json_body["results"] != first["results"]
+
+    def encoded(doc: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(doc).encode()).decode()
+
+    key = json.loads(base64.urlsafe_b64decode(first["next"]))
+    for cursor in ["%%%", "bm90IGpzb24", encoded([1, 2]), encoded({}), encoded({"x": 1}),
+                   encoded({**key, "record_id": {"N": "1"}}),
+                   encoded({**key, "submission_id": {"S": "sub-of-another-team"}}),
+                   encoded({**key, "extra": {"S": "x"}})]:
+        answer = call(client, "GET", f"{base}?cursor={cursor}", admin)
+        assert answer.status_code == 400, (cursor, answer.json_body)
+        assert "cursor" in answer.json_body["Message"]

@@ -3,6 +3,8 @@ BioSamples → accessions in DynamoDB; duplicates, updates, withdrawal."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,6 +119,51 @@ def test_submit_is_refused_without_webin_or_when_not_ready(env, team):
         SecretId=get_settings().webin_secret_name(team_id), ForceDeleteWithoutRecovery=True)
     no_webin = call(client, "POST", f"/teams/{team_id}/submissions/{sub_id}/submit", admin)
     assert no_webin.status_code == 409 and "Webin" in no_webin.json_body["Message"]
+
+
+def test_concurrent_submits_queue_once_and_the_others_hear_409(env, team, monkeypatch):
+    """Four /submit calls that all read READY before any writes: one queues the records,
+    the others are told the submission is already being submitted (once a 500 on the
+    version conflict)."""
+    from chalicelib.submit import flow, service
+
+    client, pump, _ = env
+    team_id, admin, sub_id = ready_submission(client, pump, team)
+    together = threading.Barrier(4, timeout=30)
+    real_plan = service.plan
+
+    def plan_after_everyone_read(store, ref):
+        # Every caller has read READY by now; their writes then go one by one (the moto
+        # server checks a write's condition without a lock, so simultaneous conditional
+        # writes could both pass there, unlike on DynamoDB).
+        time.sleep(together.wait() * 0.3)
+        return real_plan(store, ref)
+
+    monkeypatch.setattr(service, "plan", plan_after_everyone_read)
+    outcomes: list[object] = []
+
+    def submit() -> None:
+        try:
+            outcomes.append(flow.start_submission(team_id, sub_id, admin.email))
+        except flow.SubmitRefused as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=submit) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    started = [o for o in outcomes if isinstance(o, dict)]
+    refused = [o for o in outcomes if isinstance(o, flow.SubmitRefused)]
+    assert len(started) == 1 and len(refused) == 3, outcomes
+    assert all(r.status == 409 and "already being submitted" in r.message for r in refused)
+    sqs = aws_clients.client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().queue_name("submission"))["QueueUrl"]
+    queued = int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+    assert queued == started[0]["batches"] + 1  # the batches and one update, once
+    again = call(client, "POST", f"/teams/{team_id}/submissions/{sub_id}/submit", admin)
+    assert again.status_code == 409 and "already being submitted" in again.json_body["Message"]
 
 
 def test_an_edited_record_is_updated_and_a_withdrawn_one_goes_private(env, team):
