@@ -86,9 +86,21 @@ def members(team_id: str) -> list[Member]:
             for i in TeamItemModel.query(team_id, TeamItemModel.item.startswith("MEMBER#"))]
 
 
+def _keep_an_admin(current: dict[str, Member], user_id: str, change: str) -> None:
+    """Refuse a change that would leave the team without an admin (nobody could then
+    invite, remove or make admins again)."""
+    admins = [m for m in current.values() if m.role == "admin"]
+    if user_id in current and current[user_id].role == "admin" and len(admins) == 1:
+        raise TeamError(409, f"a team needs at least one admin: make someone else admin "
+                             f"before {change} the last one")
+
+
 def add_member(team_id: str, user_id: str, email: str, role: str, by: str) -> Member:
+    """Add a person, or change a member's role (a team never loses its last admin)."""
     if role not in ROLES:
         raise TeamError(400, f"role must be one of: {', '.join(ROLES)}")
+    if role != "admin":
+        _keep_an_admin({m.user_id: m for m in members(team_id)}, user_id, "demoting")
     _bind()
     TeamItemModel(team_id, f"MEMBER#{user_id}", user_id=user_id, email=email, role=role,
                   added_by=by, created_at=datetime.now(UTC)).save()
@@ -100,10 +112,7 @@ def remove_member(team_id: str, user_id: str) -> None:
     current = {m.user_id: m for m in members(team_id)}
     if user_id not in current:
         raise TeamError(404, "this person is not a member of the team")
-    admins = [m for m in current.values() if m.role == "admin"]
-    if current[user_id].role == "admin" and len(admins) == 1:
-        raise TeamError(409, "a team needs at least one admin: make someone else admin "
-                             "before removing the last one")
+    _keep_an_admin(current, user_id, "removing")
     _bind()
     TeamItemModel(team_id, f"MEMBER#{user_id}").delete()
 

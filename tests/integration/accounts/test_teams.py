@@ -120,15 +120,28 @@ def test_invitations_admins_and_the_audit_log(client, people):
     assert bad_role.status_code == 400
     last_admin = call(client, "DELETE", f"/teams/{team}/members/{alice.user_id}", alice)
     assert last_admin.status_code == 409
+    # Nor may the last admin re-invite themself as a member (nobody could undo it).
+    demoted = call(client, "POST", f"/teams/{team}/members", alice,
+                   {"email": "alice@bank-a.example.org", "role": "member"})
+    assert demoted.status_code == 409 and "at least one admin" in demoted.json_body["Message"]
+    assert call(client, "GET", f"/teams/{team}", alice).json_body["role"] == "admin"
     assert call(client, "POST", f"/teams/{team}/members", alice,
                 {"email": "dave@bank-a.example.org"}).status_code == 201
+    # With a second admin, the first may step down.
+    assert call(client, "POST", f"/teams/{team}/members", alice,
+                {"email": "dave@bank-a.example.org", "role": "admin"}).status_code == 201
+    assert call(client, "POST", f"/teams/{team}/members", alice,
+                {"email": "alice@bank-a.example.org", "role": "member"}).status_code == 201
+    assert call(client, "POST", f"/teams/{team}/members", dave,
+                {"email": "alice@bank-a.example.org", "role": "admin"}).status_code == 201
     assert call(client, "DELETE", f"/teams/{team}/members/{dave.user_id}", alice
                 ).status_code == 200
     assert call(client, "GET", f"/teams/{team}", dave).status_code == 403
 
     actions = [e["action"] for e in
                call(client, "GET", f"/teams/{team}/audit", alice).json_body["results"]]
-    assert actions[:3] == ["member_removed", "member_added", "team_created"]
+    assert actions[:3] == ["member_removed", "member_added", "member_added"]
+    assert actions[-1] == "team_created"
 
 
 def test_webin_credentials_stay_secret(client, people, caplog):
