@@ -118,9 +118,12 @@ def refresh(refresh_token: str) -> Tokens:
                   int(result.get("ExpiresIn", 3600)))
 
 
-def log_out(access_token: str) -> None:
-    """Sign the user out everywhere (refresh tokens stop working)."""
-    _call("global_sign_out", AccessToken=access_token)
+def log_out(username: str) -> None:
+    """Sign the user out everywhere: Cognito refuses their refresh tokens from now on.
+    The admin call needs no valid access token (a user-side GlobalSignOut fails when the
+    token is no longer current at Cognito, and always on the moto server)."""
+    _call("admin_user_global_sign_out", UserPoolId=get_settings().user_pool_id,
+          Username=username)
 
 
 def forgot_password(email: str) -> None:

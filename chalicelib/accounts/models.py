@@ -46,8 +46,12 @@ class UserModel(Model):
     #: Event kinds this person does not want by email, e.g. ["upload_loaded"].
     email_opt_out = JSONAttribute(default=list)
     created_at = UTCDateTimeAttribute(null=True)
-    #: Set on revoked-token items only (DynamoDB TTL).
+    #: Set on revoked-token, refresh-token and sign-out items only (DynamoDB TTL).
     expires_at = NumberAttribute(null=True)
+    #: Refresh-token items: whose token it is and when it was issued; sign-out items: when
+    #: the person signed out (epoch seconds).
+    owner = UnicodeAttribute(null=True)
+    issued_at = NumberAttribute(null=True)
 
     by_email = UsersByEmail()
 

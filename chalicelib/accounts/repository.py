@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 import time
 import uuid
@@ -151,6 +152,48 @@ def is_revoked(token_id: str) -> bool:
     except DoesNotExist:
         return False
     return item.expires_at is None or item.expires_at > time.time()
+
+
+#: How long a refresh token lives (the user pool client's RefreshTokenValidity, days).
+REFRESH_TOKEN_DAYS = 30
+
+
+def _refresh_key(refresh_token: str) -> str:
+    """Refresh tokens are kept as their SHA-256: the table never holds one."""
+    return "refresh#" + hashlib.sha256(refresh_token.encode()).hexdigest()
+
+
+def remember_refresh_token(user_id: str, refresh_token: str) -> None:
+    """Note a refresh token we handed out at log-in, so a sign-out can refuse it later
+    whatever the account service does (moto ignores sign-outs; ours never do)."""
+    _bind()
+    now = time.time()
+    UserModel(_refresh_key(refresh_token), owner=user_id, issued_at=now,
+              expires_at=int(now) + REFRESH_TOKEN_DAYS * 86_400).save()
+
+
+def sign_out_everywhere(user_id: str) -> None:
+    """Every refresh token issued to this person until now is refused from now on."""
+    _bind()
+    now = time.time()
+    UserModel(f"signout#{user_id}", owner=user_id, issued_at=now,
+              expires_at=int(now) + REFRESH_TOKEN_DAYS * 86_400).save()
+
+
+def refresh_token_usable(refresh_token: str) -> bool:
+    """Whether we issued this refresh token and its owner has not signed out since."""
+    _bind()
+    try:
+        token = UserModel.get(_refresh_key(refresh_token), consistent_read=True)
+    except DoesNotExist:
+        return False
+    if not token.owner or (token.expires_at or 0) <= time.time():
+        return False
+    try:
+        signed_out = UserModel.get(f"signout#{token.owner}", consistent_read=True)
+    except DoesNotExist:
+        return True
+    return (signed_out.issued_at or 0) < (token.issued_at or 0)
 
 
 # ------------------------------------------------------------------- organizations

@@ -93,6 +93,8 @@ def log_in() -> Response:
     if isinstance(tokens, Response):
         return tokens
     claims = verify(tokens.access_token, get_settings())
+    if tokens.refresh_token:
+        accounts.remember_refresh_token(claims.user_id, tokens.refresh_token)
     profile = accounts.get_profile(claims.user_id)
     return Response({**tokens.to_dict(),
                      "profile": profile.to_dict() if profile else None})
@@ -101,10 +103,18 @@ def log_in() -> Response:
 @accounts_api.route("/auth/refresh", methods=["POST"])
 @public
 def refresh() -> Response:
+    """New access and id tokens for a refresh token we issued and its owner has not
+    signed out of since (checked here first: the account service's own sign-out is not
+    relied on)."""
     from chalicelib.accounts import cognito
+    from chalicelib.accounts import repository as accounts
 
     body = json_body(_request(), ("refresh_token",))
-    tokens = _account_call(cognito.refresh, secret_field(body, "refresh_token"))
+    refresh_token = secret_field(body, "refresh_token")
+    if not accounts.refresh_token_usable(refresh_token):
+        return error(401, "signed_out", "This session has ended (signed out or expired): "
+                                        "log in again.")
+    tokens = _account_call(cognito.refresh, refresh_token)
     if isinstance(tokens, Response):
         return tokens
     return Response(tokens.to_dict())
@@ -113,13 +123,22 @@ def refresh() -> Response:
 @accounts_api.route("/auth/logout", methods=["POST"])
 @protected(Access.USER)
 def log_out(principal: Principal) -> Response:
-    """End this session now: refresh tokens stop working and this access token is refused
-    from now on, not only when it expires."""
+    """Sign out everywhere now: this access token is refused from now on, not only when it
+    expires, and every refresh token issued so far, by our own list and by Cognito's. A
+    failure of Cognito's sign-out is said, not swallowed (ours has happened by then)."""
     from chalicelib.accounts import cognito
     from chalicelib.accounts import repository as accounts
+    from chalicelib.observability import logger
 
     accounts.revoke_token(principal.token_id, principal.token_expires_at)
-    _account_call(cognito.log_out, principal.access_token)
+    accounts.sign_out_everywhere(principal.user_id)
+    answer = _account_call(cognito.log_out, principal.username or principal.user_id)
+    if isinstance(answer, Response):
+        logger().warning("Cognito sign-out failed", extra={
+            "user_id": principal.user_id, "code": answer.body["Code"]})
+        return error(502, "sign_out_incomplete",
+                     "You are signed out here, but the account service did not confirm "
+                     "the sign-out of your other sessions: log out again in a minute.")
     return Response({"message": "Signed out."})
 
 

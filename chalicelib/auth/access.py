@@ -38,7 +38,7 @@ class Principal:
     teams: dict[str, str] = field(default_factory=dict)  # team id → role
     token_id: str = ""
     token_expires_at: int = 0
-    access_token: str = ""
+    username: str = ""  # the account's user name at Cognito
 
     def role_in(self, team_id: str) -> str | None:
         return self.teams.get(team_id)
@@ -95,7 +95,7 @@ def authenticate(headers: Any) -> Principal:
                      site_admin=bool(profile and profile.site_admin),
                      teams=teams.teams_of(claims.user_id),
                      token_id=claims.token_id, token_expires_at=claims.expires_at,
-                     access_token=token)
+                     username=claims.username)
 
 
 def check(principal: Principal, rule: Access, team_id: str | None) -> None:

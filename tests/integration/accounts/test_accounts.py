@@ -66,6 +66,56 @@ def test_sign_up_confirm_log_in_profile_log_out(client):
     assert after.status_code == 401 and "signed out" in after.json_body["Message"]
 
 
+def confirmed_account(client: Client, email: str) -> None:
+    assert sign_up(client, email).status_code == 201
+    assert post(client, "/auth/confirm", {"email": email, "code": "123456"}).status_code == 200
+
+
+def log_in(client: Client, email: str) -> dict:
+    answer = post(client, "/auth/login", {"email": email, "password": PASSWORD})
+    assert answer.status_code == 200 and answer.json_body["refresh_token"]
+    return answer.json_body
+
+
+def test_log_out_ends_every_refresh_token_of_the_person(client):
+    """The refresh token once still worked after log-out (the moto server refuses the
+    user-side GlobalSignOut and the error was ignored): our own list refuses it now."""
+    confirmed_account(client, "grace@example.org")
+    here, elsewhere = log_in(client, "grace@example.org"), log_in(client, "grace@example.org")
+    renewed = post(client, "/auth/refresh", {"refresh_token": here["refresh_token"]})
+    assert renewed.status_code == 200 and renewed.json_body["access_token"]
+
+    out = post(client, "/auth/logout", {}, here["access_token"])
+    assert out.status_code == 200, out.json_body
+    for session in (here, elsewhere):
+        refused = post(client, "/auth/refresh", {"refresh_token": session["refresh_token"]})
+        assert refused.status_code == 401 and "log in again" in refused.json_body["Message"]
+    made_up = post(client, "/auth/refresh", {"refresh_token": "not-one-we-issued"})
+    assert made_up.status_code == 401
+
+    again = log_in(client, "grace@example.org")  # a new session after the sign-out works
+    assert post(client, "/auth/refresh", {"refresh_token": again["refresh_token"]}
+                ).status_code == 200
+
+
+def test_a_failed_cognito_sign_out_is_said_and_the_session_still_ends(client, monkeypatch):
+    from chalicelib.accounts import cognito
+
+    confirmed_account(client, "hedy@example.org")
+    session = log_in(client, "hedy@example.org")
+
+    def unavailable(username: str) -> None:
+        raise cognito.AccountError(502, "accounts_unavailable", "no answer")
+
+    monkeypatch.setattr(cognito, "log_out", unavailable)
+    out = post(client, "/auth/logout", {}, session["access_token"])
+    assert out.status_code == 502 and out.json_body["Code"] == "sign_out_incomplete"
+    assert post(client, "/auth/refresh", {"refresh_token": session["refresh_token"]}
+                ).status_code == 401
+    me = client.http.get("/me", headers={"Authorization": f"Bearer {session['access_token']}"})
+    assert me.status_code == 401
+
+
 def test_bad_sign_ups_get_clear_errors(client):
     weak = sign_up(client, "weak@example.org", password="short")
     assert weak.status_code == 400 and weak.json_body["Code"] == "weak_password"

@@ -115,3 +115,11 @@ def test_circular_references_are_refused():
     with pytest.raises(TemplateError, match="circular"):
         creation_order({"A": {"Type": "X", "Properties": {"P": {"Ref": "B"}}},
                         "B": {"Type": "X", "Properties": {"P": {"Ref": "A"}}}})
+
+
+def test_the_api_remembers_refresh_tokens_as_long_as_cognito_honours_them():
+    from chalicelib.accounts.repository import REFRESH_TOKEN_DAYS
+
+    client = RESOURCES["UserPoolClient"]["Properties"]
+    assert client["TokenValidityUnits"]["RefreshToken"] == "days"
+    assert client["RefreshTokenValidity"] == REFRESH_TOKEN_DAYS
