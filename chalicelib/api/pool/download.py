@@ -3,6 +3,12 @@
 One answer carries at most :data:`DOWNLOAD_BUDGET` bytes (API Gateway and Lambda refuse
 bodies over 6 MB); a longer result continues through a ``Link: rel=next`` header and
 ``X-Next-Cursor`` (a cursor on ``id``), so a client follows links until there are none.
+
+CSV and TSV cells cannot carry formulas (OWASP, "CSV Injection"): a text starting with
+``= + - @``, a tab or a carriage return (after any apostrophes) gets one more apostrophe
+in front, so a spreadsheet shows it as text; plain numbers such as ``-3.25`` are left as
+they are. Strip one leading apostrophe from such a cell to get the value back; the JSON
+download carries every value unchanged.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,15 +77,28 @@ def columns(kind: str | None) -> list[str]:
     return cols
 
 
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralised(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs (see the module's docstring);
+    reversible: apostrophes already leading such a text get one more too."""
+    if _FORMULA_START.match(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def cell(doc: dict[str, Any], name: str) -> str:
-    """One CSV/TSV cell: lists joined with ``|``, coordinates split out of ``location``."""
+    """One CSV/TSV cell: lists joined with ``|``, coordinates split out of ``location``,
+    formulas neutralised."""
     if name in ("latitude", "longitude"):
         loc = doc.get("location")
         return str(loc["lat" if name == "latitude" else "lon"]) if loc else ""
     value = doc.get(name, "")
     if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    return "" if value is None else str(value)
+        return neutralised("|".join(str(v) for v in value))
+    return "" if value is None else neutralised(str(value))
 
 
 def pages(backend: SearchBackend, query: Query, cursor: str | None) -> Iterator[SearchResult]:
@@ -99,7 +119,10 @@ def download_page(params: Params, query: Query, header: list[str], fields: list[
     out = io.StringIO()
     writer = None
     if fmt in ("csv", "tsv"):
-        writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+        # CRLF rows (RFC 4180): the writer then quotes a cell holding a lone CR too, which
+        # a spreadsheet would otherwise take for a new row (starting a formula).
+        writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",",
+                            lineterminator="\r\n")
         if not cursor:
             writer.writerow(header)
     else:
@@ -131,7 +154,9 @@ def download_page(params: Params, query: Query, header: list[str], fields: list[
 
 
 @route("/download", "Every column of any filtered result as CSV, TSV or JSON; large results "
-       "continue through the 'Link: rel=next' header (cursor).",
+       "continue through the 'Link: rel=next' header (cursor). CSV and TSV cells starting "
+       "with = + - @, tab or CR (after any apostrophes) get one more leading apostrophe, so "
+       "no spreadsheet runs them as formulas; JSON carries every value unchanged.",
        (P_Q, P_TYPE, P_CURSOR, *GEO_PARAMS,
         Param("format", "Output format.", enum=("csv", "tsv", "json"))),
        field_filters=True, produces=("text/csv", "text/tab-separated-values",

