@@ -99,13 +99,40 @@ def sniff_encoding(path: Path, display: str) -> str:
                 utf8 = False
     if utf8:
         return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    return _single_byte_encoding(path, display)
+
+
+def _single_byte_encoding(path: Path, display: str) -> str:
+    """``cp1252`` or ``latin-1`` for a file that is not UTF-8, but only when no line of it
+    is UTF-8 either: a file mixing both (a Latin-1 row pasted among UTF-8 ones) read as
+    cp1252 would garble every UTF-8 row silently, so it is refused, naming the lines."""
+    first_utf8 = first_other = 0
+    others = 0
+    cp1252 = True
     with open(path, "rb") as fh:
-        try:
-            while chunk := fh.read(1 << 20):
-                chunk.decode("cp1252")
-        except UnicodeDecodeError:
-            return "latin-1"
-    return "cp1252"
+        for number, line in enumerate(fh, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                first_other = first_other or number
+                others += 1
+                if cp1252:
+                    try:
+                        line.decode("cp1252")
+                    except UnicodeDecodeError:
+                        cp1252 = False
+            else:
+                first_utf8 = first_utf8 or number
+    if first_utf8:
+        raise UnreadableFile.one(
+            display, f"The file mixes two text encodings: line {first_utf8} (and maybe "
+            f"others) is UTF-8, but line {first_other} is not ({others} line(s) in all, "
+            f"probably ISO-8859-1), so no single reading gets every accented letter right. "
+            f"Save the file again as 'CSV UTF-8', or retype the accented letters of line "
+            f"{first_other}.", code="mixed-encoding", line=first_other)
+    return "cp1252" if cp1252 else "latin-1"
 
 
 def _undecodable(display: str) -> UnreadableFile:

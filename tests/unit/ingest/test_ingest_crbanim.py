@@ -136,3 +136,31 @@ def test_row_with_wrong_field_count(data_dir: Path, tmp_path: Path) -> None:
     bad = [p for p in result.problems if p.code == "bad-row"]
     assert [(p.row, p.line) for p in bad] == [(5, 11)]
     assert "3 fields but the header has 35" in bad[0].message
+
+
+def test_a_latin1_row_among_utf8_rows_is_refused_naming_its_line(data_dir: Path,
+                                                                 tmp_path: Path) -> None:
+    """Once decoded whole as cp1252: every UTF-8 row came out garbled ('MÃ©rinos')."""
+    path = _rewrite(data_dir / "crbanim_test_data.csv", tmp_path / "mixed.csv",
+                    breed_name="Mérinos d'Arles")
+    lines = path.read_bytes().split(b"\n")
+    utf8_lines = [n for n, line in enumerate(lines, start=1) if "é".encode() in line]
+    assert len(utf8_lines) == 3
+    last = utf8_lines[-1]
+    lines[last - 1] = lines[last - 1].decode("utf-8").encode("latin-1")
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(UnreadableFile) as err:
+        parse_file(path, "crbanim")
+    problem = err.value.problems[0]
+    assert (problem.code, problem.line) == ("mixed-encoding", last)
+    assert f"line {utf8_lines[0]}" in problem.message and f"line {last}" in problem.message
+    assert "CSV UTF-8" in problem.message
+
+
+def test_a_file_wholly_latin1_is_still_read(data_dir: Path, tmp_path: Path) -> None:
+    path = _rewrite(data_dir / "crbanim_test_data.csv", tmp_path / "latin.csv",
+                    breed_name="Mérinos d'Arles")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    breeds = {r.first("Supplied breed") for r in parse_file(path).records
+              if r.material is Material.ORGANISM}
+    assert breeds == {AttributeValue("Mérinos d'Arles")}
