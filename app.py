@@ -61,9 +61,17 @@ def harvest_now(principal: Principal) -> Response:
 
 @app.route("/health", methods=["GET"])
 @public
-def health() -> dict[str, Any]:
-    """Liveness: the API answers and knows its stage."""
-    return {"status": "ok", "stage": get_settings().stage}
+def health() -> Response:
+    """Readiness: 200 when every service the API needs answers, else 503 naming them."""
+    from chalicelib.health import readiness
+
+    found = readiness()
+    body = {"status": "ok" if found["ready"] else "unavailable",
+            "stage": get_settings().stage, "checks": found["checks"]}
+    if not found["ready"]:
+        down = [name for name, state in found["checks"].items() if state != "ok"]
+        body["message"] = f"not ready: {', '.join(down)} not answering"
+    return Response(body, status_code=200 if found["ready"] else 503)
 
 
 # ----------------------------------------------------------------------- queue handlers

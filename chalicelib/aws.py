@@ -48,6 +48,26 @@ def client(service: str, settings: Settings | None = None) -> Any:
     return found
 
 
+def probe_client(service: str, settings: Settings | None = None) -> Any:
+    """A client for a readiness check: one attempt, two-second timeouts (the API's own
+    clients retry for up to a minute, which is right for work, wrong for a probe)."""
+    settings = settings or get_settings()
+    key = ("probe:" + service, settings.endpoint_url, settings.region)
+    found = _clients.get(key)
+    if found is None:
+        import boto3
+        from botocore.config import Config
+
+        found = boto3.session.Session().client(
+            service,  # type: ignore[call-overload]
+            region_name=settings.region, endpoint_url=settings.endpoint_url,
+            config=Config(retries={"total_max_attempts": 1}, connect_timeout=2,
+                          read_timeout=2))
+        with _lock:
+            _clients[key] = found
+    return found
+
+
 def queue_url(step: str, settings: Settings | None = None) -> str:
     """The URL of the queue that feeds a pipeline step, looked up once."""
     settings = settings or get_settings()

@@ -222,6 +222,19 @@ class LocalStack:
         except Exception as exc:  # the stack keeps running; say what went wrong
             self.say(f"demo: could not finish the submission story: {exc}")
 
+    def dead_child(self) -> str | None:
+        """What went wrong when a child server has exited on its own, else None (the
+        stack is no use without any of them: every API call would fail)."""
+        logs = self.options.state_dir
+        children = (("local AWS (moto server)", self.moto, logs / "moto.log"),
+                    ("local BioSamples", self.biosamples, logs / "biosamples.log"),
+                    ("local ENA portal API", self.ena, logs / "ena.log"))
+        for what, child, log in children:
+            if child is not None and child.process.poll() is not None:
+                return (f"the {what} stopped unexpectedly (exit code "
+                        f"{child.process.returncode}; see {log}): stopping everything")
+        return None
+
     def stop(self) -> None:
         """Stop everything that was started, newest first."""
         if self.web is not None:
@@ -287,13 +300,19 @@ def main(argv: list[str] | None = None) -> int:
     login = f"\nDemo partner login: {stack.demo_login}" if stack.demo_login else ""
     stack.say(f"\nIMAGE Pool is running at {url}\n(API at {url}api/ ; Ctrl-C stops "
               f"everything){login}\n")
+    status = 0
     try:
         while not stopping.is_set():
+            dead = stack.dead_child()
+            if dead:
+                print(f"error: {dead}", file=sys.stderr, flush=True)
+                status = 1
+                break
             time.sleep(0.2)
     finally:
         print("stopping...", flush=True)
         stack.stop()
-    return 0
+    return status
 
 
 if __name__ == "__main__":
