@@ -34,6 +34,7 @@ NOT_EMULATED: dict[str, str] = {
     "AWS::OpenSearchService::Domain": "the embedded search backend stands in locally",
     "AWS::CloudFront::Distribution": "the local stack serves the portal itself",
     "AWS::CloudFront::OriginAccessControl": "the local stack serves the portal itself",
+    "AWS::CloudFront::ResponseHeadersPolicy": "the local web server sends the same headers",
     "AWS::S3::BucketPolicy": "the local stack serves the portal itself",
 }
 

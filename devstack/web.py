@@ -4,13 +4,15 @@ On AWS the API is API Gateway and the portal is S3 behind CloudFront. Locally bo
 from one loopback port: ``/api/...`` is handed to Chalice's own local API Gateway
 emulation (``chalice.local.LocalGateway``, which runs built-in authorizers as API Gateway
 would), and other paths are files of ``portal_site/``. ``/config.js`` tells the portal
-where its API is.
+where its API is. Every portal answer carries the security headers CloudFront adds on AWS,
+read from the same declaration (``PortalSecurityHeaders`` in ``infra/resources.yaml``).
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +37,47 @@ def local_gateway(app: Any, stage: str = "local") -> LocalGateway:
     config = CLIFactory(project_dir=str(REPO_ROOT)).create_config_obj(
         chalice_stage_name=stage)
     return LocalGateway(app, config)
+
+
+def portal_security_headers(*, api_origin: str = "", uploads_origin: str = "",
+                            template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The headers of the template's ``PortalSecurityHeaders`` policy, as CloudFront
+    sends them, with the local API and uploads origins in the Content-Security-Policy
+    (empty for the API when it is this same origin)."""
+    from devstack.provision import load_template, own_resources
+
+    resource = own_resources(template or load_template())["PortalSecurityHeaders"]
+    config = resource["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    local = {"ApiOrigin": api_origin, "UploadsOrigin": uploads_origin}
+    headers: dict[str, str] = {}
+    for key, spec in config.items():
+        if key == "ContentSecurityPolicy":
+            text, variables = spec["ContentSecurityPolicy"]["Fn::Sub"]
+            if set(variables) != set(local):
+                raise ValueError(f"the portal's CSP names {sorted(variables)}: devstack/web.py "
+                                 f"knows local values for {sorted(local)} only")
+            for name, value in local.items():
+                text = text.replace("${" + name + "}", value)
+            headers["Content-Security-Policy"] = re.sub(r"\s+;", ";", " ".join(text.split()))
+        elif key == "ContentTypeOptions":
+            headers["X-Content-Type-Options"] = "nosniff"
+        elif key == "FrameOptions":
+            headers["X-Frame-Options"] = spec["FrameOption"]
+        elif key == "ReferrerPolicy":
+            headers["Referrer-Policy"] = spec["ReferrerPolicy"]
+        elif key == "StrictTransportSecurity":
+            headers["Strict-Transport-Security"] = (
+                f"max-age={spec['AccessControlMaxAgeSec']}"
+                + ("; includeSubDomains" if spec.get("IncludeSubdomains") else "")
+                + ("; preload" if spec.get("Preload") else ""))
+        else:
+            raise ValueError(f"{key}: the local web server does not send it yet")
+    return headers
+
+
+def _origin(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,10 +127,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _static(self) -> None:
         path = urlsplit(self.path).path
+        security = self.server.portal_headers
         if path == "/config.js":
             conf = json.dumps(self.server.portal_config)
             self._send(200, {"Content-Type": "application/javascript",
-                             "Cache-Control": "no-store"},
+                             "Cache-Control": "no-store", **security},
                        f"window.IMAGEPOOL_CONFIG = {conf};\n".encode())
             return
         root = self.server.portal_dir.resolve()
@@ -98,10 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
             # Unknown paths get the portal itself, so client-side routes survive a reload.
             target = root / "index.html"
             if not target.is_file():
-                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                self._send(404, {"Content-Type": "text/plain", **security}, b"not found")
                 return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        self._send(200, {"Content-Type": kind, "Cache-Control": "no-cache"},
+        self._send(200, {"Content-Type": kind, "Cache-Control": "no-cache", **security},
                    target.read_bytes())
 
     def _outbox(self) -> None:
@@ -152,6 +196,8 @@ class LocalWebServer(ThreadingHTTPServer):
         self.portal_dir = portal_dir
         self.moto_url = moto_url
         self.portal_config = {"apiBase": API_PREFIX, "stage": stage, **(portal_config or {})}
+        self.portal_headers = portal_security_headers(
+            api_origin=_origin(self.portal_config["apiBase"]), uploads_origin=_origin(moto_url))
         super().__init__((host, port), _Handler)
         self._thread: threading.Thread | None = None
 

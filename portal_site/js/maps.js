@@ -1,6 +1,8 @@
 // Maps that work with no tile server: a bundled Natural Earth basemap (world-atlas 110m
 // countries, drawn from TopoJSON), with OpenStreetMap tiles on top when they can be reached.
+// Leaflet takes a string as HTML: whatever carries data is given as an element instead.
 import { leaflet } from "./libs.js";
+import { h, number } from "./ui.js";
 
 const OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
 let world = null;
@@ -50,13 +52,13 @@ export async function createMap(el, { center = [50, 10], zoom = 4, label = "Map"
 export async function pointMap(el, lat, lon, label) {
   const { L, map } = await createMap(el, { center: [lat, lon], zoom: 5, label });
   L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#0b5d7a", fillOpacity: 1 })
-    .addTo(map).bindTooltip(label);
+    .addTo(map).bindTooltip(h("span", {}, label));
   return map;
 }
 
 /** The cluster icon with its count, sized by magnitude. */
 export function clusterIcon(L, count) {
   const size = 26 + Math.min(30, Math.round(Math.log10(count + 1) * 10));
-  return L.divIcon({ html: `<span>${count.toLocaleString("en-GB")}</span>`, className: "cluster-icon",
+  return L.divIcon({ html: h("span", {}, number(count)), className: "cluster-icon",
     iconSize: [size, size] });
 }

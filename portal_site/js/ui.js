@@ -1,18 +1,33 @@
 // Small DOM helpers shared by every view: an element builder, notices, tables, pagers.
+//
+// Every value reaches the page through h(): children become text nodes, never markup
+// (there is no way to pass HTML), event handlers are functions, a style goes through the
+// CSSOM (the Content-Security-Policy refuses style attributes), and a URL attribute keeps
+// only the schemes below, so data from the pool or a partner's file cannot run script.
+
+const SAFE_URL = /^(https?:|ftp:|mailto:|blob:|[/?#.]|[^:/?#]*(?:[/?#]|$))/i;
+const URL_ATTRIBUTES = new Set(["href", "src", "action", "formaction", "xlink:href"]);
+
+/** Whether a URL may go into a link: http(s), ftp, mailto, blob or relative. */
+export function safeUrl(url) {
+  return SAFE_URL.test(String(url).trim());
+}
 
 /** h("a", {href: "/x", class: "y", onclick}, "text", child, [more]) → Element. */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith("on") && typeof value === "function") {
-      el.addEventListener(key.slice(2).toLowerCase(), value);
+    if (key.startsWith("on")) {
+      if (typeof value === "function") el.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (key === "class") {
       el.className = value;
     } else if (key === "dataset") {
       Object.assign(el.dataset, value);
-    } else if (key === "html") {
-      el.innerHTML = value; // only ever given trusted, static markup
+    } else if (key === "style") {
+      el.style.cssText = value;
+    } else if (URL_ATTRIBUTES.has(key) && !safeUrl(value)) {
+      continue; // javascript:, data: and the like
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {
@@ -36,7 +51,9 @@ export function link(href, ...children) {
   return h("a", { href, "data-link": true }, ...children);
 }
 
+/** A link out (new tab); text only when the URL is not one a link may carry. */
 export function external(href, ...children) {
+  if (!safeUrl(href)) return h("span", {}, ...children);
   return h("a", { href, rel: "noopener", target: "_blank" }, ...children);
 }
 

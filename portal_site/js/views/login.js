@@ -17,7 +17,8 @@ export function render(main, params, query) {
       const tokens = await api("/auth/login", { method: "POST", body: formData(form), auth: false });
       session.set(tokens);
       const next = query.get("next");
-      navigate(next && next.startsWith("/") ? next : "/workspace", { replace: true });
+      // Only a path of this site ("//host" would be another one).
+      navigate(next && /^\/(?![/\\])/.test(next) ? next : "/workspace", { replace: true });
     });
   });
   fill(main, h("h1", {}, "Log in"),

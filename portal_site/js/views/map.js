@@ -13,6 +13,13 @@ const POINTS_BELOW = 400;
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 const round = (v) => Math.round(v * 1e4) / 1e4;
 
+/** A point's popup, built as elements: the values are data, never markup. */
+function popup(feature) {
+  const p = feature.properties;
+  return h("div", { class: "map-popup" }, link(`/record/${encodeURIComponent(feature.id)}`, feature.id),
+    h("br"), [p.species, p.supplied_breed || p.organism_part, p.sex].filter(Boolean).join(" · "));
+}
+
 function selectionOf(query) {
   if (query.get("bbox")) {
     const [w, s, e, n] = query.get("bbox").split(",").map(Number);
@@ -115,7 +122,7 @@ export async function render(main, params, query, alive) {
           const [lng, lat] = f.geometry.coordinates;
           const p = f.properties;
           points.addLayer(L.circleMarker([lat, lng], { radius: 7, color: "#fff", weight: 1.5, fillColor: p.record_type === "specimen" ? "#c75c00" : "#0b5d7a", fillOpacity: 0.95 })
-            .bindPopup(`<a href="/record/${encodeURIComponent(f.id)}" data-link>${f.id}</a><br>${[p.species, p.supplied_breed || p.organism_part, p.sex].filter(Boolean).join(" · ")}`));
+            .bindPopup(() => popup(f)));
         }
         status.textContent = `${number(cells.count)} records in view, each its own point (blue: animals, orange: samples; points at one place are grouped: click a group to open it).`;
       } else {
