@@ -13,10 +13,42 @@ from typing import Any
 
 from chalicelib.harvest.synthetic import generate
 from chalicelib.harvest.transform import pool_documents
+from chalicelib.search.mappings import DATE, FIELDS, NUMBER
 from chalicelib.search.port import versioned_name
 from chalicelib.search.sqlite_backend import SqliteBackend
 
 ALIAS = "imagepool"
+#: Markup that runs script, or at least shows itself, if a page ever parses a value as
+#: HTML: a request for ``xss-probe.png``, an element of class ``xss-probe``, a global.
+PAYLOAD = ('"\'><img src="/xss-probe.png" onerror="window.__xss=1">'
+           '<svg onload="window.__xss=1"><b class="xss-probe">x</b></svg>')
+#: What a link made from data would run.
+HOSTILE_URL = "javascript:window.__xss=1//xss-probe"
+#: Fields a page makes a link of (the rest get the payload after their value).
+URL_FIELDS = frozenset({"biosamples_url", "dadis_url", "file_url", "external_references",
+                        "organization_uri", "specimen_collection_protocol"})
+#: Structure: ids and links between records, typed values, coordinates.
+KEEP = frozenset({"id", "record_type", "derived_from", "child_of", "children", "specimens",
+                  "files", "specimen", "data_source_id", "location", "geom"})
+
+
+def hostile(value: Any, key: str = "") -> Any:
+    """``value`` with the payload planted in every text it holds."""
+    if isinstance(value, list):
+        return [hostile(v, key) for v in value]
+    if isinstance(value, dict):
+        return {k: hostile(v, k) for k, v in value.items()}
+    if not isinstance(value, str):
+        return value
+    if key in URL_FIELDS or key.endswith("_url"):
+        return HOSTILE_URL
+    return f"{value} {PAYLOAD}"
+
+
+def hostile_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A pool document with the payload in every text field (typed ones excepted)."""
+    return {k: v if k in KEEP or FIELDS.get(k) in (DATE, NUMBER) else hostile(v, k)
+            for k, v in doc.items()}
 
 
 def file_documents(specimens: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -37,11 +69,13 @@ def file_documents(specimens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return files
 
 
-def seed_pool(path: Path, records: int = 240) -> dict[str, Any]:
-    """Write a pool of ``records`` synthetic records (and some files) to ``path``.
+def seed_pool(path: Path, records: int = 240, *, hostile_values: bool = False
+              ) -> dict[str, Any]:
+    """Write a pool of ``records`` synthetic records (and some files) to ``path``; with
+    ``hostile_values``, :data:`PAYLOAD` is planted in every text field.
 
     Returns facts the tests check the pages against (ids of an animal with specimens
-    and parents, species counts).
+    and parents, species counts, a few records with coordinates).
     """
     docs = list(pool_documents(generate(records)))
     specimens = [d for d in docs if d["record_type"] == "specimen"]
@@ -49,6 +83,8 @@ def seed_pool(path: Path, records: int = 240) -> dict[str, Any]:
     files = file_documents(with_files)
     for spec in with_files:
         spec["files"] = [f["id"] for f in files if f["specimen"] == spec["id"]]
+    if hostile_values:
+        docs, files = [hostile_document(d) for d in docs], [hostile_document(f) for f in files]
     backend = SqliteBackend(path, alias=ALIAS)
     name = versioned_name(ALIAS)
     backend.create_index(name)
@@ -67,4 +103,6 @@ def seed_pool(path: Path, records: int = 240) -> dict[str, Any]:
     return {"count": len(docs), "animals": len(animals), "specimens": len(specimens),
             "files": len(files), "animal_with_parents": parented["id"],
             "specimen_with_files": with_files[0]["id"], "species": species,
-            "species_animals": species_animals}
+            "species_animals": species_animals,
+            "located": [(d["id"], d["location"]["lat"], d["location"]["lon"])
+                        for d in docs if d.get("location")][:6]}

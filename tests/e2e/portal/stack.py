@@ -44,8 +44,9 @@ class RunningStack:
 
 
 def start(state_dir: Path, *, demo: bool = True, records: int = 240,
-          timeout: float = 90) -> RunningStack:
-    """The stack as a subprocess on free ports, over a freshly seeded pool."""
+          hostile: bool = False, timeout: float = 90) -> RunningStack:
+    """The stack as a subprocess on free ports, over a freshly seeded pool (with
+    ``hostile``, a payload in every text field of it)."""
     port, moto_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     args = [sys.executable, "-m", "tests.e2e.portal.stack", "--port", str(port),
@@ -54,6 +55,8 @@ def start(state_dir: Path, *, demo: bool = True, records: int = 240,
             "--records", str(records)]
     if not demo:
         args.append("--no-demo")
+    if hostile:
+        args.append("--hostile")
     process = subprocess.Popen(args, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
@@ -75,6 +78,8 @@ def start(state_dir: Path, *, demo: bool = True, records: int = 240,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
     parser.add_argument("--records", type=int, default=240)
+    parser.add_argument("--hostile", action="store_true",
+                        help="plant script-running markup in every text field of the pool")
     args, rest = parser.parse_known_args(argv)
     state_dir = Path("." + "/.local")
     if "--state-dir" in rest:
@@ -85,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         old.unlink()
     from tests.e2e.portal.pool_seed import seed_pool
 
-    facts = seed_pool(pool_path, args.records)
+    facts = seed_pool(pool_path, args.records, hostile_values=args.hostile)
     (state_dir / "pool-facts.json").write_text(json.dumps(facts, indent=2))
     os.environ.update({"SEARCH_BACKEND": "sqlite", "SEARCH_PATH": str(pool_path.resolve()),
                        "SEARCH_ALIAS": "imagepool"})

@@ -123,3 +123,25 @@ def test_the_api_remembers_refresh_tokens_as_long_as_cognito_honours_them():
     client = RESOURCES["UserPoolClient"]["Properties"]
     assert client["TokenValidityUnits"]["RefreshToken"] == "days"
     assert client["RefreshTokenValidity"] == REFRESH_TOKEN_DAYS
+
+
+def test_the_portal_is_served_with_one_content_security_policy_everywhere():
+    """CloudFront's response headers policy is the one source; the local web server
+    renders the same string with local origins."""
+    from devstack.web import portal_security_headers
+
+    policy = RESOURCES["PortalSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    distribution = RESOURCES["PortalDistribution"]["Properties"]["DistributionConfig"]
+    assert distribution["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "PortalSecurityHeaders"}
+    text, variables = policy["SecurityHeadersConfig"]["ContentSecurityPolicy"][
+        "ContentSecurityPolicy"]["Fn::Sub"]
+    directives = dict(d.strip().split(" ", 1) for d in text.split(";"))
+    assert directives["script-src"] == "'self'" and directives["object-src"] == "'none'"
+    assert "unsafe" not in text and directives["frame-ancestors"] == "'none'"
+    local = portal_security_headers(api_origin="http://api.test",
+                                    uploads_origin="http://s3.test")
+    assert local["Content-Security-Policy"] == text.replace(
+        "${ApiOrigin}", "http://api.test").replace("${UploadsOrigin}", "http://s3.test")
+    assert set(variables) == {"ApiOrigin", "UploadsOrigin"}
+    assert local["X-Frame-Options"] == "DENY" and local["X-Content-Type-Options"] == "nosniff"
