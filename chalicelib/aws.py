@@ -24,10 +24,14 @@ for _noisy in ("botocore", "boto3", "urllib3", "s3transfer", "pynamodb"):
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
-def client(service: str, settings: Settings | None = None) -> Any:
-    """A boto3 client for ``service`` pointed at the stage's endpoint."""
-    settings = settings or get_settings()
-    key = (service, settings.endpoint_url, settings.region)
+#: The clients the work uses retry for up to a minute; a readiness probe asks once.
+_WORK = {"retries": {"max_attempts": 5, "mode": "standard"}, "connect_timeout": 5,
+         "read_timeout": 30}
+_PROBE = {"retries": {"total_max_attempts": 1}, "connect_timeout": 2, "read_timeout": 2}
+
+
+def _cached(name: str, service: str, settings: Settings, config: dict[str, Any]) -> Any:
+    key = (name, settings.endpoint_url, settings.region)
     found = _clients.get(key)
     if found is not None:
         return found
@@ -41,31 +45,20 @@ def client(service: str, settings: Settings | None = None) -> Any:
                 service,  # type: ignore[call-overload]
                 region_name=settings.region,
                 endpoint_url=settings.endpoint_url,
-                config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                              connect_timeout=5, read_timeout=30),
+                config=Config(**config),
             )
             _clients[key] = found
     return found
 
 
-def probe_client(service: str, settings: Settings | None = None) -> Any:
-    """A client for a readiness check: one attempt, two-second timeouts (the API's own
-    clients retry for up to a minute, which is right for work, wrong for a probe)."""
-    settings = settings or get_settings()
-    key = ("probe:" + service, settings.endpoint_url, settings.region)
-    found = _clients.get(key)
-    if found is None:
-        import boto3
-        from botocore.config import Config
+def client(service: str, settings: Settings | None = None) -> Any:
+    """A boto3 client for ``service`` pointed at the stage's endpoint."""
+    return _cached(service, service, settings or get_settings(), _WORK)
 
-        found = boto3.session.Session().client(
-            service,  # type: ignore[call-overload]
-            region_name=settings.region, endpoint_url=settings.endpoint_url,
-            config=Config(retries={"total_max_attempts": 1}, connect_timeout=2,
-                          read_timeout=2))
-        with _lock:
-            _clients[key] = found
-    return found
+
+def probe_client(service: str, settings: Settings | None = None) -> Any:
+    """A client for a readiness check: one attempt, two-second timeouts."""
+    return _cached(f"probe:{service}", service, settings or get_settings(), _PROBE)
 
 
 def queue_url(step: str, settings: Settings | None = None) -> str:

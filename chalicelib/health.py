@@ -49,9 +49,9 @@ def _accounts() -> None:
 
 
 def _search() -> None:
-    from chalicelib.api.pool.routing import search_backend
+    from chalicelib.search.factory import backend_from_settings
 
-    search_backend().current_index()
+    backend_from_settings().current_index()
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -137,9 +137,9 @@ def finish_processing(team_id: str, submission_id: str, status: SubmissionStatus
 def set_status(team_id: str, submission_id: str, status: SubmissionStatus,
                message: str, counts: dict[str, int] | None = None, *,
                only_from: SubmissionStatus | None = None) -> None:
-    """Move a submission to another status (checked against the status machine). With
-    ``only_from``, a claim: the move happens only from that status, and the write is
-    conditional on the version read; else :class:`StatusChanged`."""
+    """Move a submission to another status (checked against the status machine). The write
+    is conditional on the version read, and with ``only_from`` (a claim) the move happens
+    only from that status: else :class:`StatusChanged`, and nothing was written."""
     from pynamodb.exceptions import PutError
 
     sub = _moved(team_id, submission_id, status, message, only_from)
